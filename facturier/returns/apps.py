@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReturnsConfig(AppConfig):
+    name = "facturier.returns"
+    label = "returns"
