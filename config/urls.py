@@ -17,5 +17,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz),
     path("api/", api.urls),
+    path("worklist/", include("facturier.worklist.urls")),
+    path("webhooks/", include("facturier.webhooks.urls")),
+    path("letters/", include("facturier.letters.urls")),
     path("", include("facturier.web.urls")),
 ]
