@@ -162,9 +162,7 @@ FACTURIER_SANDBOX_DIR = Path(env_str("FACTURIER_SANDBOX_DIR", str(VAR_DIR / "san
 IMAP_URL = env_str("IMAP_URL", "")  # imap://user:pass@host:port/INBOX, imaps://...
 FACTURIER_IMAP_PROCESSED_FOLDER = env_str("FACTURIER_IMAP_PROCESSED_FOLDER", "Processed")
 # Soft bounces are re-sent after these delays (hours), then become a work item.
-FACTURIER_SOFT_BOUNCE_RETRY_HOURS = [
-    float(h) for h in env_list("FACTURIER_SOFT_BOUNCE_RETRY_HOURS", ["1", "4", "24"])
-]
+FACTURIER_SOFT_BOUNCE_RETRY_HOURS = [float(h) for h in env_list("FACTURIER_SOFT_BOUNCE_RETRY_HOURS", ["1", "4", "24"])]
 FACTURIER_CORRELATION_WINDOW_DAYS = env_int("FACTURIER_CORRELATION_WINDOW_DAYS", 30, minimum=1)
 
 # --- Invalid address: letters, print, CRM -----------------------------------------------------------

@@ -21,8 +21,10 @@ def pytest_collection_modifyitems(config: Any, items: list[pytest.Item]) -> None
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" in engine:
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: `make test` runs it in its PostgreSQL pass "
-                                   "(python -m facturier.testing.pgserver -- pytest -m postgres)")
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: `make test` runs it in its PostgreSQL pass "
+        "(python -m facturier.testing.pgserver -- pytest -m postgres)"
+    )
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)

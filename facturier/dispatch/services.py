@@ -111,11 +111,7 @@ def current_dispatch_states(*, invoice_id: int) -> list[str]:
     """States of the dispatches that speak for the invoice now: a dispatch that was re-sent is
     superseded by its re-send (the newest per recipient and channel wins)."""
     latest: dict[tuple[str, str], str] = {}
-    rows = (
-        Dispatch.objects.filter(invoice_id=invoice_id)
-        .order_by("id")
-        .values_list("channel", "recipient", "state")
-    )
+    rows = Dispatch.objects.filter(invoice_id=invoice_id).order_by("id").values_list("channel", "recipient", "state")
     for channel, recipient, state in rows:
         latest[(channel, recipient.lower())] = state
     return list(latest.values())

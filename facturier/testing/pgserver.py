@@ -22,7 +22,7 @@ from pathlib import Path
 
 from facturier.testing.ports import free_port, wait_for_port
 
-PASSWORD = "facturier-test"  # noqa: S105 - throwaway cluster on loopback, deleted after the run
+PASSWORD = "facturier-test"  # throwaway cluster on loopback, deleted after the run
 
 
 def pg_bindir() -> Path:
@@ -52,23 +52,56 @@ def throwaway_cluster() -> Iterator[str]:
         shutil.chown(pwfile, "postgres", "postgres")
     try:
         subprocess.run(
-            _as_pg([str(bindir / "initdb"), "-D", str(data), "-U", "facturier", "-E", "UTF8",
-                    "--locale=C.UTF-8", "--auth=scram-sha-256", f"--pwfile={pwfile}", "-N"]),
-            check=True, stdout=subprocess.DEVNULL,
+            _as_pg(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "facturier",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-N",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
-        opts = (f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         subprocess.run(
-            _as_pg([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "server.log"),
-                    "-w", "-t", "60", "-o", opts, "start"]),
-            check=True, stdout=subprocess.DEVNULL,
+            _as_pg(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(tmp / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    opts,
+                    "start",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         wait_for_port(port)
         yield f"postgres://facturier:{PASSWORD}@127.0.0.1:{port}/facturier"
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_pg([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                           stdout=subprocess.DEVNULL, check=False)
+            subprocess.run(
+                _as_pg([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                stdout=subprocess.DEVNULL,
+                check=False,
+            )
         shutil.rmtree(tmp, ignore_errors=True)
 
 

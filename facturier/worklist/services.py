@@ -45,9 +45,7 @@ def work_item_open(
 
 
 @transaction.atomic
-def work_item_close(
-    *, item: WorkItem, resolution: str, user_id: int | None = None, auto: bool = False
-) -> WorkItem:
+def work_item_close(*, item: WorkItem, resolution: str, user_id: int | None = None, auto: bool = False) -> WorkItem:
     """Close an item with a resolution; auto=True marks a rule closing it (the auto-closed tab)."""
     item.state = WorkItemState.CLOSED
     item.closed_at = timezone.now()
