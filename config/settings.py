@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "facturier.worklist",
     "facturier.letters",
     "facturier.webhooks",
+    "facturier.bulk",
+    "facturier.dashboard",
     "facturier.web",
     "facturier.api",
 ]

@@ -20,5 +20,7 @@ urlpatterns = [
     path("worklist/", include("facturier.worklist.urls")),
     path("webhooks/", include("facturier.webhooks.urls")),
     path("letters/", include("facturier.letters.urls")),
+    path("bulk/", include("facturier.bulk.urls")),
+    path("dashboard/", include("facturier.dashboard.urls")),
     path("", include("facturier.web.urls")),
 ]
