@@ -175,6 +175,14 @@ FACTURIER_PORTAL_URL = env_str("FACTURIER_PORTAL_URL", "")
 FACTURIER_PRINT_CUTOFF = env_str("FACTURIER_PRINT_CUTOFF", "16:00")
 FACTURIER_PRINT_QUEUE = env_str("FACTURIER_PRINT_QUEUE", "")  # CUPS queue name for `lp -d`
 FACTURIER_PRINT_HOT_FOLDER = env_str("FACTURIER_PRINT_HOT_FOLDER", "")
+# Policy on an invalid address (each overridable per customer in Customer.preferences):
+# print|work_item_only; immediate|cutoff; resend by e-mail once the address is corrected.
+FACTURIER_ON_INVALID_ADDRESS = env_str("FACTURIER_ON_INVALID_ADDRESS", "print")
+FACTURIER_POST_TIMING = env_str("FACTURIER_POST_TIMING", "cutoff")
+FACTURIER_RESEND_ON_CORRECTION = env_bool("FACTURIER_RESEND_ON_CORRECTION", True)
+# Window envelope: left (DIN 5008 form B / DIN 680 DL) or right (French DL); see letters/envelope.py.
+FACTURIER_LETTER_WINDOW = env_str("FACTURIER_LETTER_WINDOW", "right")
+FACTURIER_PRINT_DUPLEX = env_bool("FACTURIER_PRINT_DUPLEX", False)
 
 LOGGING = {
     "version": 1,
