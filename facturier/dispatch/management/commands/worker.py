@@ -1,0 +1,36 @@
+"""`facturier worker`: send due e-mail dispatches and run the periodic jobs (see dispatch.worker)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from facturier.dispatch.worker import run_worker
+
+
+class Command(BaseCommand):
+    help = "Send due e-mail dispatches and run the periodic jobs; SIGTERM/SIGINT finish the current message."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="process what is due now, then exit")
+        parser.add_argument(
+            "--batch", type=int, default=None, help="dispatches claimed at a time (FACTURIER_WORKER_BATCH)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            # Only a flag: the message under way is finished and recorded, the rest of the batch
+            # is put back, then the loop ends.
+            stop.set()
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, request_stop)
+            signal.signal(signal.SIGINT, request_stop)
+        sent = run_worker(once=options["once"], batch=options["batch"], stop=stop)
+        self.stdout.write(f"worker stopped: {sent} dispatch(es) handled")

@@ -1,0 +1,463 @@
+"""The send worker: claim due e-mail dispatches, render, hand to the relay, record the answer.
+
+Claiming. A batch of due dispatches is claimed in one short transaction and marked `sending`
+(sending_since = the start of a lease, claimed_by = host:pid, attempts + 1). On PostgreSQL the
+batch is locked with SELECT ... FOR UPDATE SKIP LOCKED, so several workers take disjoint
+batches without waiting on each other. On SQLite (one worker) each row is claimed with a
+conditional UPDATE whose count says whether we got it.
+
+Sending. Each claimed dispatch is then built, sent and recorded in its own transaction: a
+DispatchAttempt row and one state change through dispatch_transition (250 -> accepted; 4xx or
+connection trouble -> scheduled again after an exponential backoff, failed once the retry limit
+is reached; 5xx at RCPT or DATA -> bounced_hard). Only ids are held between steps, and one
+message is in memory at a time, so the worker's memory does not grow with the batch size.
+
+The uncertain state. Between handing a message to the relay and committing its answer, the
+worker can die (kill -9, power loss, lost database). The relay may then have the message or
+not; we cannot know. Re-sending blindly could send an invoice twice, never re-sending could
+lose it, so neither happens: `expire_leases` turns a dispatch that stayed `sending` longer than
+FACTURIER_SEND_LEASE_SECONDS into `uncertain` and opens an `uncertain_dispatch` work item. A
+person decides ("mark sent" or resend). If the slow worker does come back with the relay's 250,
+that evidence settles it: the dispatch becomes accepted and the work item closes itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Coalesce, Concat
+from django.utils import timezone
+
+from facturier.crm.models import CustomerEmail, EmailStatus
+from facturier.dispatch.message import OutboundMessage, build_message
+from facturier.dispatch.models import Channel, DeliveryEvent, Dispatch, DispatchAttempt
+from facturier.dispatch.services import dispatch_transition, invoice_event, invoice_refresh_status
+from facturier.dispatch.states import State
+from facturier.dispatch.transport import Outcome, SendResult, SmtpTransport
+from facturier.invoices.models import Invoice
+from facturier.worklist.models import WorkItem, WorkItemKind, WorkItemState
+from facturier.worklist.services import work_item_close, work_item_open
+
+log = logging.getLogger(__name__)
+
+# expire_leases handles at most this many per call: the job runs on every loop, so a backlog
+# drains over a few loops without one long transaction.
+LEASE_BATCH = 200
+IDLE_SLEEP_SECONDS = 1.0
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def retry_delay_seconds(attempt: int, *, base: int) -> int:
+    """Backoff after the attempt-th try failed temporarily: base, 2*base, 4*base, ..."""
+    return base * 2 ** max(attempt - 1, 0)
+
+
+# --- Claim ----------------------------------------------------------------------------------------
+
+
+def claim_due(*, now: dt.datetime, limit: int, worker: str) -> list[int]:
+    """Claim up to `limit` due e-mail dispatches for this worker; return their ids, oldest first."""
+    due = Dispatch.objects.filter(state=State.SCHEDULED, channel=Channel.EMAIL, due_at__lte=now).order_by(
+        "due_at", "id"
+    )
+    claim = {
+        "state": State.SENDING.value,
+        "state_changed_at": now,
+        "sending_since": now,
+        "claimed_by": worker,
+        "attempts": F("attempts") + 1,
+        # Known before sending (derived from the token), so an uncertain dispatch can be looked
+        # up in the relay's logs by Message-ID.
+        "message_id": Coalesce(
+            "message_id",
+            Concat(Value("<"), "token", Value(f"@{settings.FACTURIER_MESSAGE_ID_DOMAIN}>"), output_field=CharField()),
+        ),
+    }
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            rows = list(due.select_for_update(skip_locked=True).values_list("pk", "invoice_id", "recipient")[:limit])
+            Dispatch.objects.filter(pk__in=[r[0] for r in rows]).update(**claim)
+        else:
+            rows = [
+                r
+                for r in due.values_list("pk", "invoice_id", "recipient")[:limit]
+                if Dispatch.objects.filter(pk=r[0], state=State.SCHEDULED).update(**claim) == 1
+            ]
+        _record_claims(rows, now=now, worker=worker)
+    return [r[0] for r in rows]
+
+
+def _record_claims(rows: list[tuple[int, int, str]], *, now: dt.datetime, worker: str) -> None:
+    # The claim is the one state change not made through dispatch_transition (it is a bulk
+    # UPDATE, for speed and for the lock); the timeline and roll-up are written here instead.
+    DeliveryEvent.objects.bulk_create(
+        DeliveryEvent(
+            invoice_id=invoice_id,
+            dispatch_id=pk,
+            at=now,
+            kind="sending",
+            from_state=State.SCHEDULED.value,
+            to_state=State.SENDING.value,
+            summary=f"handed to worker {worker} for sending to {recipient}"[:500],
+            evidence={"worker": worker},
+        )
+        for pk, invoice_id, recipient in rows
+    )
+    invoice_ids = sorted({r[1] for r in rows})
+    Invoice.objects.filter(pk__in=invoice_ids).update(last_event_at=now)
+    for invoice_id in invoice_ids:
+        invoice_refresh_status(invoice_id=invoice_id)
+
+
+def release_claims(ids: list[int], *, worker: str) -> int:
+    """Put claimed but untouched dispatches back (the worker is stopping): nothing was sent."""
+    released = 0
+    for pk in ids:
+        with transaction.atomic():
+            dispatch = Dispatch.objects.select_for_update().select_related("invoice").filter(pk=pk).first()
+            if dispatch is None or dispatch.state != State.SENDING or dispatch.claimed_by != worker:
+                continue
+            dispatch_transition(
+                dispatch=dispatch,
+                to=State.SCHEDULED,
+                kind="released",
+                summary="worker stopped before sending it; back in the queue",
+                evidence={"worker": worker},
+                attempts=max(dispatch.attempts - 1, 0),
+                sending_since=None,
+            )
+            released += 1
+    return released
+
+
+# --- Send -----------------------------------------------------------------------------------------
+
+
+def process_due(
+    *,
+    now: dt.datetime,
+    limit: int | None = None,
+    transport: SmtpTransport | None = None,
+    worker: str | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """One step of the worker: claim one batch and send it. Returns how many were handled."""
+    worker = worker or worker_id()
+    ids = claim_due(now=now, limit=limit or settings.FACTURIER_WORKER_BATCH, worker=worker)
+    if not ids:
+        return 0
+    own = transport is None
+    transport = transport or SmtpTransport.from_settings()
+    done = 0
+    try:
+        for pk in ids:
+            if should_stop():
+                release_claims(ids[done:], worker=worker)
+                break
+            send_one(pk, transport=transport, worker=worker)
+            done += 1
+    finally:
+        if own:
+            transport.close()
+    return done
+
+
+def send_one(dispatch_id: int, *, transport: SmtpTransport, worker: str) -> str:
+    """Build, send and record one claimed dispatch; return its new state."""
+    dispatch = Dispatch.objects.select_related("invoice__customer").get(pk=dispatch_id)
+    started = timezone.now()
+    try:
+        out = build_message(dispatch)
+    except Exception as exc:  # unreadable PDF, broken template, unusable address: nothing was sent
+        log.exception("dispatch %s: cannot build the message", dispatch_id)
+        return _record_build_failure(dispatch_id, exc, started=started, worker=worker)
+    result = transport.send(envelope_from=out.envelope_from, recipient=out.recipient, data=out.data, envid=out.token)
+    return record_result(dispatch_id, result, out, started=started, worker=worker)
+
+
+def _evidence(result: SendResult, out: OutboundMessage) -> dict[str, object]:
+    return {
+        "code": result.code,
+        "reply": result.reply,
+        "step": result.step,
+        "server": result.server,
+        "envelope_from": out.envelope_from,
+        "rcpt": out.recipient,
+        "message_id": out.message_id,
+        "dsn_requested": result.dsn_requested,
+    }
+
+
+@transaction.atomic
+def record_result(
+    dispatch_id: int, result: SendResult, out: OutboundMessage, *, started: dt.datetime, worker: str
+) -> str:
+    """Write the attempt and the state change the relay's answer calls for."""
+    now = timezone.now()
+    dispatch = Dispatch.objects.select_for_update().select_related("invoice").get(pk=dispatch_id)
+    DispatchAttempt.objects.create(
+        dispatch=dispatch,
+        number=dispatch.attempts,
+        started_at=started,
+        finished_at=now,
+        outcome=result.outcome.value,
+        smtp_code=result.code,
+        smtp_reply=result.reply[:1000],
+        worker=worker,
+    )
+    evidence = _evidence(result, out)
+    reply = f"{result.code or ''} {result.reply}".strip()[:1000]
+    if dispatch.state != State.SENDING or dispatch.claimed_by != worker:
+        return _record_late_answer(dispatch, result, evidence, now=now)
+    if result.outcome is Outcome.ACCEPTED:
+        dispatch_transition(
+            dispatch=dispatch,
+            to=State.ACCEPTED,
+            kind="smtp_accepted",
+            summary=f"relay accepted the message for {out.recipient}: {reply}",
+            evidence=evidence,
+            at=now,
+            accepted_at=now,
+            message_id=out.message_id,
+            last_reply=reply,
+            sending_since=None,
+        )
+    elif result.outcome is Outcome.TEMP_FAIL:
+        _record_temp_fail(dispatch, evidence, reply, now=now)
+    elif result.step in {"rcpt", "data"}:
+        dispatch_transition(
+            dispatch=dispatch,
+            to=State.BOUNCED_HARD,
+            kind="smtp_rejected",
+            summary=f"relay refused the message at {result.step.upper()}: {reply}",
+            evidence=evidence,
+            at=now,
+            last_reply=reply,
+            sending_since=None,
+        )
+        _after_hard_bounce(dispatch, step=result.step, reply=reply)
+    else:  # 5xx at MAIL: the relay refuses our envelope sender, a configuration problem of ours
+        _fail(
+            dispatch,
+            kind="smtp_rejected",
+            summary=f"relay refused our sender at MAIL: {reply}",
+            evidence=evidence,
+            reply=reply,
+            now=now,
+        )
+    return dispatch.state
+
+
+def _record_temp_fail(dispatch: Dispatch, evidence: dict[str, object], reply: str, *, now: dt.datetime) -> None:
+    if dispatch.attempts > settings.FACTURIER_SEND_RETRY_LIMIT:
+        summary = f"temporary failure, retries exhausted after {dispatch.attempts} tries: {reply}"
+        _fail(dispatch, kind="smtp_temp_fail", summary=summary, evidence=evidence, reply=reply, now=now)
+        return
+    delay = retry_delay_seconds(dispatch.attempts, base=settings.FACTURIER_SEND_RETRY_BASE_SECONDS)
+    due_at = now + dt.timedelta(seconds=delay)
+    dispatch_transition(
+        dispatch=dispatch,
+        to=State.SCHEDULED,
+        kind="smtp_temp_fail",
+        summary=f"temporary failure (try {dispatch.attempts}), retry in {delay} s: {reply}",
+        evidence={**evidence, "retry_at": due_at.isoformat(), "retry_in_seconds": delay},
+        at=now,
+        due_at=due_at,
+        last_reply=reply,
+        sending_since=None,
+    )
+
+
+def _fail(
+    dispatch: Dispatch, *, kind: str, summary: str, evidence: dict[str, object], reply: str, now: dt.datetime
+) -> None:
+    dispatch_transition(
+        dispatch=dispatch,
+        to=State.FAILED,
+        kind=kind,
+        summary=summary,
+        evidence=evidence,
+        at=now,
+        last_reply=reply,
+        sending_since=None,
+    )
+    work_item_open(
+        kind=WorkItemKind.SEND_FAILED,
+        title=f"Invoice {dispatch.invoice.number}: sending to {dispatch.recipient} failed",
+        detail=summary,
+        invoice_id=dispatch.invoice_id,
+        customer_id=dispatch.invoice.customer_id,
+        dispatch_id=dispatch.pk,
+    )
+
+
+@transaction.atomic
+def _record_build_failure(dispatch_id: int, exc: Exception, *, started: dt.datetime, worker: str) -> str:
+    dispatch = Dispatch.objects.select_for_update().select_related("invoice").get(pk=dispatch_id)
+    now = timezone.now()
+    error = f"{type(exc).__name__}: {exc}"[:1000]
+    DispatchAttempt.objects.create(
+        dispatch=dispatch,
+        number=dispatch.attempts,
+        started_at=started,
+        finished_at=now,
+        outcome="error",
+        smtp_reply=error,
+        worker=worker,
+    )
+    if dispatch.state != State.SENDING:
+        return dispatch.state
+    dispatch_transition(
+        dispatch=dispatch,
+        to=State.FAILED,
+        kind="build_failed",
+        summary=f"the message could not be built, nothing was sent: {error}",
+        evidence={"error": error},
+        at=now,
+        last_reply=error,
+        sending_since=None,
+    )
+    kind = WorkItemKind.BAD_PDF if isinstance(exc, OSError) else WorkItemKind.SEND_FAILED
+    work_item_open(
+        kind=kind,
+        title=f"Invoice {dispatch.invoice.number}: message to {dispatch.recipient} could not be built",
+        detail=error,
+        invoice_id=dispatch.invoice_id,
+        customer_id=dispatch.invoice.customer_id,
+        dispatch_id=dispatch.pk,
+    )
+    return dispatch.state
+
+
+def _record_late_answer(
+    dispatch: Dispatch, result: SendResult, evidence: dict[str, object], *, now: dt.datetime
+) -> str:
+    """The relay answered after our lease expired (the dispatch is uncertain by now)."""
+    if dispatch.state == State.UNCERTAIN and result.outcome is Outcome.ACCEPTED:
+        dispatch_transition(
+            dispatch=dispatch,
+            to=State.ACCEPTED,
+            kind="smtp_accepted",
+            summary="relay accepted the message (answer arrived after the lease expired)",
+            evidence=evidence,
+            at=now,
+            accepted_at=now,
+            last_reply=f"{result.code} {result.reply}"[:1000],
+        )
+        for item in WorkItem.objects.filter(
+            dispatch=dispatch, kind=WorkItemKind.UNCERTAIN_DISPATCH, state=WorkItemState.OPEN
+        ):
+            work_item_close(item=item, resolution="the relay's 250 arrived late: the message was sent", auto=True)
+    else:
+        invoice_event(
+            invoice=dispatch.invoice,
+            dispatch=dispatch,
+            kind="smtp_late_reply",
+            summary=f"relay answered {result.code} after the lease expired; state left as {dispatch.state}",
+            evidence=evidence,
+            at=now,
+        )
+    return dispatch.state
+
+
+def _after_hard_bounce(dispatch: Dispatch, *, step: str, reply: str) -> None:
+    """What follows a synchronous refusal. The one place the letters/CRM next step will hook in."""
+    now = timezone.now()
+    invoice = dispatch.invoice
+    if step == "rcpt":
+        # The relay refused the address itself: it is invalid for this customer.
+        CustomerEmail.objects.filter(
+            customer_id=invoice.customer_id, address__iexact=dispatch.recipient, active=True
+        ).update(status=EmailStatus.INVALID, status_reason=f"refused at RCPT: {reply}"[:300], status_changed_at=now)
+    work_item_open(
+        kind=WorkItemKind.INVALID_ADDRESS if step == "rcpt" else WorkItemKind.SEND_FAILED,
+        title=f"Invoice {invoice.number}: {dispatch.recipient} refused by the relay at {step.upper()}",
+        detail=reply,
+        invoice_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        dispatch_id=dispatch.pk,
+    )
+
+
+# --- Lease expiry (a job in core/jobs.py) ---------------------------------------------------------
+
+
+def expire_leases(*, now: dt.datetime) -> int:
+    """Dispatches stuck in `sending` past the lease become `uncertain`, with a work item (never re-sent)."""
+    lease = settings.FACTURIER_SEND_LEASE_SECONDS
+    cutoff = now - dt.timedelta(seconds=lease)
+    stale = Dispatch.objects.filter(state=State.SENDING, sending_since__lt=cutoff)
+    expired = 0
+    for pk in list(stale.values_list("pk", flat=True)[:LEASE_BATCH]):
+        with transaction.atomic():
+            dispatch = stale.select_for_update(skip_locked=True).select_related("invoice").filter(pk=pk).first()
+            if dispatch is None:
+                continue  # answered meanwhile, or another worker is expiring it
+            _mark_uncertain(dispatch, lease=lease, now=now)
+            expired += 1
+    return expired
+
+
+def _mark_uncertain(dispatch: Dispatch, *, lease: int, now: dt.datetime) -> None:
+    summary = (
+        f"worker {dispatch.claimed_by or '?'} was cut off between handing the message to the relay and "
+        f"recording its answer (no answer after {lease} s). It may or may not have been sent: a person "
+        "must decide (resend, or mark sent). It is never re-sent automatically."
+    )
+    dispatch_transition(
+        dispatch=dispatch,
+        to=State.UNCERTAIN,
+        kind="uncertain",
+        summary=summary,
+        evidence={
+            "claimed_by": dispatch.claimed_by,
+            "sending_since": dispatch.sending_since.isoformat() if dispatch.sending_since else None,
+            "lease_seconds": lease,
+            "message_id": dispatch.message_id,
+        },
+        at=now,
+    )
+    work_item_open(
+        kind=WorkItemKind.UNCERTAIN_DISPATCH,
+        title=f"Invoice {dispatch.invoice.number}: was it sent to {dispatch.recipient}?",
+        detail=summary,
+        invoice_id=dispatch.invoice_id,
+        customer_id=dispatch.invoice.customer_id,
+        dispatch_id=dispatch.pk,
+    )
+
+
+# --- Loop -----------------------------------------------------------------------------------------
+
+
+def run_worker(*, once: bool = False, batch: int | None = None, stop: threading.Event | None = None) -> int:
+    """Send and run the periodic jobs until stopped (or, with once, until nothing is due)."""
+    from facturier.core.jobs import run_jobs_once
+
+    stop = stop or threading.Event()
+    worker = worker_id()
+    total = 0
+    with SmtpTransport.from_settings() as transport:
+        while not stop.is_set():
+            close_old_connections()  # a long-running process must not keep a dead connection
+            sent = process_due(
+                now=timezone.now(), limit=batch, transport=transport, worker=worker, should_stop=stop.is_set
+            )
+            total += sent
+            run_jobs_once(now=timezone.now())
+            if once and sent == 0:
+                break
+            if sent == 0:
+                stop.wait(IDLE_SLEEP_SECONDS)
+    return total
