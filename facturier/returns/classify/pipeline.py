@@ -1,0 +1,137 @@
+"""The order in which readers are tried, and how their findings become a Verdict."""
+
+from __future__ import annotations
+
+import email.utils
+from datetime import date
+
+from facturier.returns.classify import arf, autoreply, dsn, human, mdn, mime, reasons
+from facturier.returns.classify.parsed import Parsed
+from facturier.returns.classify.result import TEXT_LIMIT, Kind, Reason, RecipientVerdict, Verdict
+from facturier.returns.classify.vendors import generic
+
+_DELIVERED_ACTIONS = ("delivered", "relayed", "expanded")
+_DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+
+
+def run(raw: bytes, received: date | None) -> Verdict:
+    p = Parsed(raw)
+    if not p.msg.keys():
+        return Verdict()
+    common = _common(p)
+    if arf.is_arf(p):
+        feedback, rcpt = arf.read(p)
+        recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.COMPLAINT, reason=Reason.FEEDBACK)
+        return _verdict(common, [recipient], format="arf", feedback_type=feedback)
+    if mdn.is_mdn(p):
+        return _read_receipt(p, common, "mdn")
+    dsn_part = p.part_of_type(*_DSN_TYPES)
+    if dsn_part is not None:
+        recipients = _from_dsn(p, dsn_part)
+        if recipients:
+            envelope_id = dsn.parse_delivery_status(dsn.delivery_status_text(dsn_part)).envelope_id
+            return _verdict(common, recipients, format="dsn", envelope_id=envelope_id, message_id=p.original_message_id)
+    if generic.looks_like_bounce(p):
+        recipients = [_failure(t.rcpt, t.status, t.diagnostic, p.bounce_text) for t in generic.read(p)]
+        return _verdict(common, recipients, format="text-bounce", message_id=p.original_message_id)
+    if mdn.is_old_receipt(p):
+        return _read_receipt(p, common, "read-subject")
+    if autoreply.is_auto_reply(p):
+        return _auto_reply(p, common, received)
+    if human.is_human_reply(p):
+        return _verdict(common, [], kind=Kind.REPLY, reason=Reason.REPLY, format="human", text=p.body_text[:TEXT_LIMIT])
+    return Verdict(**common)
+
+
+def _common(p: Parsed) -> dict[str, object]:
+    return {
+        "subject": p.subject,
+        "from_addr": p.from_addr,
+        "to_addrs": p.to_addrs,
+        "in_reply_to": (mime.message_ids(p.header("In-Reply-To")) or ("",))[0],
+        "references": mime.message_ids(p.header("References")),
+    }
+
+
+def _verdict(common: dict[str, object], recipients: list[RecipientVerdict], **fields: object) -> Verdict:
+    first = recipients[0] if recipients else None
+    values: dict[str, object] = dict(common)
+    if first is not None:
+        values.update(
+            kind=first.kind, reason=first.reason, status=first.status, rcpt=first.rcpt, diagnostic=first.diagnostic
+        )
+    values["recipients"] = tuple(recipients)
+    values.update(fields)
+    return Verdict(**values)  # type: ignore[arg-type]
+
+
+def _failure(
+    rcpt: str, status: str, diagnostic: str, context: str, action: str = "", mta: str = ""
+) -> RecipientVerdict:
+    reason = reasons.reason_for(status, diagnostic, context)
+    return RecipientVerdict(
+        rcpt=rcpt.lower(),
+        kind=reasons.failure_kind(reason, status),
+        reason=reason,
+        status=status,
+        action=action,
+        diagnostic=diagnostic,
+        remote_mta=mta,
+    )
+
+
+def _from_dsn(p: Parsed, part: object) -> list[RecipientVerdict]:
+    report = dsn.parse_delivery_status(dsn.delivery_status_text(part))  # type: ignore[arg-type]
+    out: list[RecipientVerdict] = []
+    for r in report.recipients or []:
+        action = r.action or _action_from_status(r.status)
+        if action in _DELIVERED_ACTIONS:
+            out.append(_plain(r, Kind.DELIVERED, Reason.DELIVERED, action))
+        elif action == "delayed":
+            out.append(_plain(r, Kind.DELAYED, Reason.DELAYED, action))
+        else:
+            out.append(_failure(r.rcpt, r.status, r.diagnostic, p.bounce_text, action, r.remote_mta))
+    return out
+
+
+def _plain(r: dsn.DsnRecipient, kind: Kind, reason: Reason, action: str) -> RecipientVerdict:
+    return RecipientVerdict(r.rcpt, kind, reason, r.status, action, r.diagnostic, r.remote_mta)
+
+
+def _action_from_status(status: str) -> str:
+    # Action is required (§2.3.3) but some MTAs omit it; the status class says the same thing.
+    return {"2": "delivered", "4": "delayed"}.get(status[:1], "failed")
+
+
+def _read_receipt(p: Parsed, common: dict[str, object], fmt: str) -> Verdict:
+    disposition, rcpt, original_id = mdn.read(p)
+    recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.READ_RECEIPT, reason=Reason.READ)
+    return _verdict(
+        common, [recipient], format=fmt, disposition=disposition, message_id=original_id or p.original_message_id
+    )
+
+
+def _auto_reply(p: Parsed, common: dict[str, object], received: date | None) -> Verdict:
+    challenge = autoreply.is_challenge(p)
+    if received is None:
+        received = _date_header(p)
+    back = None if challenge else autoreply.return_date(p.subject + "\n" + p.body_text, received)
+    reason = Reason.CHALLENGE if challenge else Reason.VACATION
+    recipient = RecipientVerdict(rcpt=p.from_addr, kind=Kind.AUTO_REPLY, reason=reason)
+    return _verdict(
+        common,
+        [recipient],
+        format="rfc3834",
+        challenge=challenge,
+        return_date=back,
+        message_id=p.original_message_id,
+        text=p.body_text[:TEXT_LIMIT],
+    )
+
+
+def _date_header(p: Parsed) -> date | None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(p.header("Date"))
+    except Exception:
+        return None
+    return parsed.date() if parsed else None

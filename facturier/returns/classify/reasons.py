@@ -1,0 +1,251 @@
+"""Status code and diagnostic text -> Reason, and Reason -> hard or soft.
+
+Hard means the address itself is invalid (`result.HARD_REASONS`); everything else is soft. The
+split follows the labelled Sisimai corpus: userunknown, hostunknown, hasmoved and notaccept (on a
+5xx) are its hard-bounce reasons, every other failure reason is soft.
+
+The remote MTA's words are read first because enhanced status codes are often generic (5.0.0,
+5.7.1) or wrong (5.1.1 for a full mailbox); the code decides only when the text says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from facturier.returns.classify.result import HARD_REASONS, Kind, Reason
+
+# Order matters: the first reason whose pattern matches wins. More specific causes come first, so
+# "mailbox full" beats a generic "rejected", and "user unknown" beats a generic "policy".
+_PATTERNS: list[tuple[Reason, str]] = [
+    (
+        Reason.MAILBOX_FULL,
+        r"mail ?box (?:is )?full|mailbox (?:size|quota)|over ?quota|quota (?:exceeded|full|violation)"
+        r"|exceeded (?:the |his |her |its )?(?:storage|quota|mailbox)|storage (?:allocation|quota|space)"
+        r"|insufficient (?:disk|storage)|disk quota|out of storage|inbox is full|mailbox exceeded"
+        r"|mailfolder is full|user is over|(?:is|was) over (?:the |their )?(?:quota|storage)|boite pleine"
+        r"|exceeding its mailbox limit|mailbox has exceeded|not enough (?:storage|space)|full mailbox"
+        r"|has exceeded (?:his|her|its|the) (?:quota|limit|mailbox)|would exceed (?:the )?quota"
+        r"|recipient'?s? mailbox is full|account is full|quota exceed|exceeds? (?:the )?quota"
+        r"|mailbox limit|box is full|mailbox size exceeded|too many messages in (?:the|this) mailbox",
+    ),
+    (
+        Reason.MESSAGE_TOO_LARGE,
+        r"message (?:is )?too (?:large|big)|too (?:large|big) (?:message|for)|message size exceeds"
+        r"|exceeds? (?:the )?(?:maximum |max )?(?:message )?size|size limit|message length exceeds"
+        r"|mail size|maximum (?:allowed )?(?:message )?size|message file too big|size exceeds",
+    ),
+    (
+        Reason.VIRUS,
+        r"\bvirus|malware|infected|malicious",
+    ),
+    (
+        Reason.HAS_MOVED,
+        r"has moved|has been moved|address (?:has )?changed|user has moved|mailbox has moved"
+        r"|no longer (?:at|with) |new address",
+    ),
+    (
+        Reason.NOT_ACCEPTED,
+        r"does not accept (?:any )?mail|accepts? no mail|null mx|not accept(?:ing)? (?:any )?(?:e-?)?mail"
+        r"|domain does not receive|mail receiving disabled",
+    ),
+    (
+        Reason.SUSPENDED,
+        r"suspended|(?:account|mailbox|user|address) (?:has been |is |was )?(?:disabled|deactivated|inactive"
+        r"|locked|blocked|frozen|expired|closed|terminated|discontinued)"
+        r"|not (?:an )?active|inactive (?:user|account|mailbox)|account (?:is )?unavailable|archiv(?:e|é)e"
+        r"|disabled (?:account|mailbox|user|recipient)|temporarily (?:disabled|deactivated)"
+        r"|mailbox (?:currently )?unavailable due|no longer active|has been deleted",
+    ),
+    (
+        Reason.USER_UNKNOWN,
+        r"user(?:name)? (?:is )?unknown|unknown (?:user|recipient|local|mailbox|address|e-?mail)"
+        r"|no such (?:user|mailbox|recipient|account|local user|address|person)|user not (?:found|known|exist)"
+        r"|(?:mailbox|recipient|user|account|address|addressee) (?:does not|doesn't|did not|not) exist"
+        r"|(?:mailbox|recipient|user|account|address|addressee)(?: name)? (?:not found|unknown|invalid|unavailable)"
+        r"|invalid (?:recipient|mailbox|user|address|e-?mail address)|recipient (?:address )?rejected"
+        r"|address (?:is )?(?:rejected|unknown|not valid|invalid)|not (?:a )?(?:valid|known) (?:user|recipient|mailbox)"
+        r"|no mailbox|no (?:account|mailbox) (?:by|with|here)|bad destination mailbox|mailbox (?:is )?not found"
+        r"|does not have an? (?:\w+ )?account|doesn't have an? (?:\w+ )?account|not our customer"
+        r"|email account (?:that )?you tried to reach does not exist|undeliverable address|illegal alias"
+        r"|unknown or illegal|recipientnotfound|recipient not found|not listed in"
+        r"|destination addresses? (?:were|was) unknown"
+        r"|no valid recipients?|unknown address|addressee unknown|is not a valid|user doesn't exist"
+        r"|non-?existent (?:user|address|mailbox|recipient)|destinataire inconnu|utilisateur inconnu"
+        r"|adresse (?:inconnue|invalide)|no existe|inexistente|unbekannt|unzustellbar an|nicht vorhanden"
+        r"|unknown in (?:virtual|local|relay)|no such address|mailbox unavailable|not a valid mailbox"
+        r"|user_unknown|unknown_user|5\.1\.1",
+    ),
+    (
+        Reason.HOST_UNKNOWN,
+        r"host (?:or domain name )?(?:not found|unknown)|unknown (?:host|domain)|domain (?:name )?(?:not found"
+        r"|does not exist|doesn't exist|unknown|is not found)|no such domain|name or service not known"
+        r"|unroutea?ble|couldn'?t find any host|no mx|mx record|illegal host|domain must exist"
+        r"|host not found|nxdomain|dns error: domain|unable to resolve|couldn't find a mail exchanger"
+        r"|no (?:host|domain) (?:by|with) that name|non-?existent domain|domain name not found"
+        r"|recipient domain|unknown mail domain|domain is not (?:valid|configured)|5\.1\.2",
+    ),
+    (
+        Reason.RELAY_DENIED,
+        r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|not permitted to relay"
+        r"|unable to relay|we do not relay|relay access|cannot relay|open relay|no relaying",
+    ),
+    (
+        Reason.AUTH_FAILURE,
+        r"\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|not authenticated|authentication (?:check )?failed"
+        r"|unauthenticated",
+    ),
+    (
+        Reason.SECURITY,
+        r"starttls|\btls\b|encryption required|authentication required|must issue a starttls|certificate"
+        r"|secure connection",
+    ),
+    (
+        Reason.SENDER_REJECTED,
+        r"sender (?:address )?(?:rejected|refused|denied|not allowed|blocked|verify failed)"
+        r"|domain of sender address|sender verification|envelope sender|mail from.{0,20}(?:rejected|refused)"
+        r"|sender domain|return path|from address|invalid sender|sender is (?:not|invalid)"
+        r"|we do not accept mail from|rejected from|address (?:domain|verification)",
+    ),
+    (
+        Reason.REJECTED_AS_SPAM,
+        r"\bspam|junk mail|\buce\b|bulk (?:e-?)?mail|unsolicited|looks like|content filter|phish",
+    ),
+    (
+        Reason.RATE_LIMITED,
+        r"too many (?:connections|messages|recipients|sessions|concurrent)|rate limit|throttl|slow down"
+        r"|exceeded (?:the )?(?:rate|sending|connection)|too fast|too much mail|receiving mail at a rate"
+        r"|connection limit|frequency",
+    ),
+    (
+        Reason.BLOCKED,
+        r"blacklist|blocklist|black list|block list|\brbl\b|dnsbl|spamhaus|sorbs|spamcop|barracuda|listed (?:in|on|at)"
+        r"|reputation|reverse (?:dns|lookup)|\bptr\b|\brdns\b|client host|your ip|ip address|blocked"
+        r"|connection refused by|not allowed to send|hostname lookup|access denied|refused to talk"
+        r"|banned|denied|cannot find your hostname|dynamic ip|dial-?up",
+    ),
+    (
+        Reason.CONTENT_REJECTED,
+        r"content|header|rfc ?5322|rfc ?2822|rfc ?822|\bmime\b|8bit|8-bit|attachment|message-id"
+        r"|improper|malformed|not compliant",
+    ),
+    (
+        Reason.POLICY,
+        r"polic|violat|prohibited|not allowed|not permitted|refused|rejected|filter",
+    ),
+    (
+        Reason.EXPIRED,
+        r"retry (?:timeout|time|period)|expired|giving up|gave up|queue lifetime|could not be delivered (?:for|within)"
+        r"|not (?:been )?delivered (?:for|within)|timed? ?out|time limit|delivery time|too long in (?:the )?queue"
+        r"|undeliverable for|couldn't be delivered within|message has been in the queue|deferred",
+    ),
+    (
+        Reason.NETWORK,
+        r"connection (?:refused|reset|closed|lost|timed)|lost connection|no route|unreachable|network"
+        r"|could not connect|couldn't connect|unable to connect|routing loop|mail loop|loop detected"
+        r"|too many hops|hop count|dns|name server|connect to",
+    ),
+    (
+        Reason.MAILER_ERROR,
+        r"x-unix|procmail|pipe to|command died|mailer error|exit status|execve|program|local delivery failed"
+        r"|command output|unknown mailer",
+    ),
+    (
+        Reason.SYSTEM_ERROR,
+        r"system error|internal error|server error|local error|temporary (?:failure|error)|service unavailable"
+        r"|not accepting|i/o error|insufficient (?:system )?resources|system (?:is )?(?:busy|full|not)"
+        r"|configuration error|misconfigur|try again later",
+    ),
+    (
+        Reason.SYNTAX_ERROR,
+        r"syntax error|command unrecognized|bad sequence|command not (?:recognized|implemented)|invalid command",
+    ),
+]
+
+_COMPILED = [(reason, re.compile(pattern, re.I)) for reason, pattern in _PATTERNS]
+
+# RFC 3463 subject/detail -> reason, for when the text says nothing useful.
+_STATUS_DETAIL: dict[str, Reason] = {
+    "1.1": Reason.USER_UNKNOWN,
+    "1.2": Reason.HOST_UNKNOWN,
+    "1.3": Reason.USER_UNKNOWN,  # bad destination mailbox address syntax
+    "1.4": Reason.USER_UNKNOWN,  # ambiguous destination
+    "1.5": Reason.DELIVERED,
+    "1.6": Reason.HAS_MOVED,
+    "1.7": Reason.SENDER_REJECTED,
+    "1.8": Reason.SENDER_REJECTED,
+    "1.10": Reason.NOT_ACCEPTED,  # RFC 7505 null MX
+    "2.0": Reason.FILTERED,
+    "2.1": Reason.SUSPENDED,
+    "2.2": Reason.MAILBOX_FULL,
+    "2.3": Reason.EXCEED_LIMIT,
+    "2.4": Reason.MAILER_ERROR,
+    "3.0": Reason.SYSTEM_ERROR,
+    "3.1": Reason.SYSTEM_ERROR,
+    "3.2": Reason.SYSTEM_ERROR,
+    "3.3": Reason.SYSTEM_ERROR,
+    "3.4": Reason.MESSAGE_TOO_LARGE,
+    "3.5": Reason.SYSTEM_ERROR,
+    "4.0": Reason.NETWORK,
+    "4.1": Reason.NETWORK,
+    "4.2": Reason.NETWORK,
+    "4.3": Reason.NETWORK,
+    "4.4": Reason.HOST_UNKNOWN,  # unable to route: no MX / no A record for the domain
+    "4.5": Reason.NETWORK,
+    "4.6": Reason.NETWORK,  # routing loop
+    "4.7": Reason.EXPIRED,
+    "5.0": Reason.SYNTAX_ERROR,
+    "6.0": Reason.CONTENT_REJECTED,
+    "7.0": Reason.POLICY,
+    "7.1": Reason.POLICY,
+    "7.7": Reason.CONTENT_REJECTED,
+    "7.8": Reason.AUTH_FAILURE,
+    "7.13": Reason.SUSPENDED,  # Microsoft: user account disabled
+    "7.25": Reason.BLOCKED,  # RFC 7372: reverse DNS validation failed
+    "7.26": Reason.AUTH_FAILURE,  # RFC 7372: multiple authentication checks failed
+    "7.27": Reason.NOT_ACCEPTED,  # RFC 7505: sender domain has null MX
+}
+
+
+def reason_from_text(text: str) -> Reason | None:
+    if not text:
+        return None
+    for reason, pattern in _COMPILED:
+        if pattern.search(text):
+            return reason
+    return None
+
+
+def reason_from_status(status: str) -> Reason | None:
+    if not status:
+        return None
+    _klass, _sep, detail = status.partition(".")
+    return _STATUS_DETAIL.get(detail)
+
+
+# Codes precise enough to override a vaguer text match (the text is often a generic template).
+_PRECISE = {Reason.MAILBOX_FULL, Reason.HAS_MOVED, Reason.MESSAGE_TOO_LARGE, Reason.HOST_UNKNOWN}
+
+
+def reason_for(status: str, diagnostic: str, text: str = "") -> Reason:
+    """The reason for one failed recipient: its own diagnostic first, then the status, then text."""
+    by_diag = reason_from_text(diagnostic)
+    by_status = reason_from_status(status)
+    if by_status in _PRECISE and by_diag not in _PRECISE and by_diag is not None:
+        return by_status
+    if by_diag is not None:
+        return by_diag
+    if by_status is not None and not status.endswith(".0.0"):
+        return by_status
+    by_text = reason_from_text(text)
+    if by_text is not None:
+        return by_text
+    if by_status is not None:
+        return by_status
+    return Reason.UNDEFINED if not status.startswith("4") else Reason.EXPIRED
+
+
+def failure_kind(reason: Reason, status: str) -> Kind:
+    """Hard only when the address is invalid and the failure permanent (a 4.x.x is retried)."""
+    if reason in HARD_REASONS and not (status.startswith("4") and reason is Reason.NOT_ACCEPTED):
+        return Kind.HARD_BOUNCE
+    return Kind.SOFT_BOUNCE

@@ -1,0 +1,115 @@
+"""The shared reader for plain-text bounces (qmail, Exim, Postfix without DSN, Sendmail, Exchange
+NDRs, Domino, Courier, Yahoo, Gmail, ...).
+
+They all say, in their own words: "delivery to these addresses failed: <address> <why>". The reader
+finds the failed addresses in the notice text (never in the copy of our own message), and for each
+one the stretch of text that follows it, which holds the remote server's reply.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from facturier.returns.classify import dsn, mime
+from facturier.returns.classify.parsed import Parsed
+
+_BOUNCE_FROM = re.compile(
+    r"mailer-daemon|postmaster|mail ?delivery|mail ?administrator|mailadmin|mdaemon|bounce|notification"
+    r"|mail ?system|system administrator|returned|nobody@|noreply|no-reply|root@|daemon@|smtp|exchange",
+    re.I,
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|failure notice"
+    r"|returned mail|mail delivery|delivery has failed|could not be delivered|non[- ]?delivery|nicht zustellbar"
+    r"|unzustellbar|non remis|non distribuable|échec de (?:la )?(?:remise|distribution)|no se puede entregar"
+    r"|mancato recapito|onbestelbaar|bounce|rejected|mail system error|message (?:not delivered|status)"
+    r"|delivery notification|warning: could not|failed delivery|mail failure|error sending|returned to sender"
+    r"|permanent error|delivery error|undeliverable|delayed mail|delivery delayed|unable to deliver"
+    r"|not delivered|nondeliverable|notice of delivery|failed mail|sending failed|mail could not"
+    r"|unsuccessful|failed:|error|problem delivering|delivery notice|return(?:ed)?|fail",
+    re.I,
+)
+# Addresses that belong to the notice machinery, never the failed recipient.
+_SYSTEM_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|bounces?|noreply|no-reply|root|abuse)$", re.I)
+_FAILURE = re.compile(
+    r"(?:could not|couldn't|cannot|can't|unable to|was not|wasn't|has not been|have not been|not be) (?:be )?"
+    r"deliver|delivery (?:to the following|has failed|failed|to these|problem|of your message)|undeliverable"
+    r"|permanent(?:ly)? (?:error|fatal|failure)|fatal error|failed recipient|rejected|returned to you"
+    r"|not delivered|user unknown|does not exist|error|failure|fehler|échec|impossible de|no se pudo",
+    re.I,
+)
+_STATUS_IN_TEXT = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+_REPLY_CODE = re.compile(r"(?<![\d.-])([245]\d\d)(?:[ -]|$)")
+
+
+@dataclass
+class TextRecipient:
+    rcpt: str
+    status: str
+    diagnostic: str
+    remote_mta: str = ""
+
+
+def looks_like_bounce(p: Parsed) -> bool:
+    if p.header("X-Failed-Recipients"):
+        return True
+    from_header = p.from_header
+    sender_is_system = bool(_BOUNCE_FROM.search(from_header)) or not from_header
+    subject_says = bool(_BOUNCE_SUBJECT.search(p.subject))
+    return_path_null = p.header("Return-Path").strip() in ("<>", "")
+    if sender_is_system and subject_says:
+        return True
+    return bool((sender_is_system or subject_says or return_path_null) and _FAILURE.search(p.bounce_text[:6000]))
+
+
+def read(p: Parsed) -> list[TextRecipient]:
+    text = p.bounce_text
+    exclude = _own_addresses(p)
+    failed = [a.lower() for a in mime.address_list(p.header("X-Failed-Recipients"))]
+    found = [a for a in mime.addresses(text) if a not in exclude and not _is_system(a)]
+    rcpts = failed or found
+    if not rcpts:
+        rcpts = [a for a in p.original_to if not _is_system(a)][:1]
+    if not rcpts:
+        return [TextRecipient("", _status(text), _clip(text))]
+    out: list[TextRecipient] = []
+    lowered = text.lower()
+    positions = [(lowered.find(r), r) for r in rcpts]
+    positions.sort(key=lambda x: (x[0] < 0, x[0]))
+    for index, (pos, rcpt) in enumerate(positions):
+        if pos < 0:
+            stretch = text
+        else:
+            end = positions[index + 1][0] if index + 1 < len(positions) and positions[index + 1][0] > pos else len(text)
+            stretch = text[pos:end]
+            if len(stretch.strip()) < len(rcpt) + 12:
+                # The address line carries no reason (a list of addresses, then one shared reason).
+                stretch = text[pos:]
+        out.append(TextRecipient(rcpt, _status(stretch) or _status(text), _clip(stretch)))
+    # Keep the order of the notice: recipients first seen first.
+    return out
+
+
+def _own_addresses(p: Parsed) -> set[str]:
+    own = set(p.to_addrs)
+    if p.from_addr:
+        own.add(p.from_addr)
+    if p.original_from:
+        own.add(p.original_from)
+    return own
+
+
+def _is_system(addr: str) -> bool:
+    return bool(_SYSTEM_LOCAL.match(addr.split("@", 1)[0]))
+
+
+def _status(text: str) -> str:
+    match = _STATUS_IN_TEXT.search(text)
+    if match:
+        return ".".join(match.groups())
+    return dsn.status_field(text)
+
+
+def _clip(text: str) -> str:
+    return " ".join(text.split())[:1000]
