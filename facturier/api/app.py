@@ -1,4 +1,5 @@
-"""The REST API under /api/v1/, OpenAPI docs at /api/docs. Every call needs a bearer token."""
+"""The REST API: endpoints under /api/v1/, OpenAPI docs at /api/docs. Every call needs a bearer token
+(`facturier create-api-token NAME`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from facturier.accounts.tokens import api_token_check
+from facturier.api.customers import router as customers_router
+from facturier.api.dispatches import router as dispatches_router
+from facturier.api.errors import install_error_handlers
+from facturier.api.invoices import router as invoices_router
 
 
 class BearerToken(HttpBearer):
@@ -23,8 +28,14 @@ class BearerToken(HttpBearer):
 api = NinjaAPI(
     title="facturier API",
     version="1",
+    description="Invoices from the ERP in, delivery evidence out. Errors: "
+    '{"detail": [{"field": "...", "message": "..."}]} for every 4xx.',
     urls_namespace="api",
     auth=BearerToken(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+install_error_handlers(api)
+api.add_router("/v1/customers", customers_router)
+api.add_router("/v1/invoices", invoices_router)
+api.add_router("/v1/dispatches", dispatches_router)
