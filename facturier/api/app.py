@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from facturier.accounts.tokens import api_token_check
+from facturier.api.address import router as address_router
 from facturier.api.customers import router as customers_router
 from facturier.api.dispatches import router as dispatches_router
 from facturier.api.errors import install_error_handlers
@@ -37,5 +38,6 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/v1/customers", customers_router)
+api.add_router("/v1/customers", address_router)  # letters issue: email-correction
 api.add_router("/v1/invoices", invoices_router)
 api.add_router("/v1/dispatches", dispatches_router)
