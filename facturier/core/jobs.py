@@ -13,6 +13,8 @@ from importlib import import_module
 
 JOBS: list[str] = [
     "facturier.dispatch.worker.expire_leases",
+    "facturier.letters.batches.cut_off_due",
+    "facturier.webhooks.delivery.deliver_due",
 ]
 
 
