@@ -15,6 +15,7 @@ JOBS: list[str] = [
     "facturier.dispatch.worker.expire_leases",
     "facturier.letters.batches.cut_off_due",
     "facturier.webhooks.delivery.deliver_due",
+    "facturier.returns.services.retry_failed",
 ]
 
 
