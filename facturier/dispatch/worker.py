@@ -67,14 +67,19 @@ def retry_delay_seconds(attempt: int, *, base: int) -> int:
 
 
 def claim_due(*, now: dt.datetime, limit: int, worker: str) -> list[int]:
-    """Claim up to `limit` due e-mail dispatches for this worker; return their ids, oldest first."""
+    """Claim up to `limit` due e-mail dispatches for this worker; return their ids, oldest first.
+
+    `now` decides what is due; the claim itself is stamped with the clock, so the lease and the
+    timeline stay in real time even when a caller asks for a later `now`.
+    """
     due = Dispatch.objects.filter(state=State.SCHEDULED, channel=Channel.EMAIL, due_at__lte=now).order_by(
         "due_at", "id"
     )
+    stamp = timezone.now()
     claim = {
         "state": State.SENDING.value,
-        "state_changed_at": now,
-        "sending_since": now,
+        "state_changed_at": stamp,
+        "sending_since": stamp,
         "claimed_by": worker,
         "attempts": F("attempts") + 1,
         # Known before sending (derived from the token), so an uncertain dispatch can be looked
@@ -94,7 +99,7 @@ def claim_due(*, now: dt.datetime, limit: int, worker: str) -> list[int]:
                 for r in due.values_list("pk", "invoice_id", "recipient")[:limit]
                 if Dispatch.objects.filter(pk=r[0], state=State.SCHEDULED).update(**claim) == 1
             ]
-        _record_claims(rows, now=now, worker=worker)
+        _record_claims(rows, now=stamp, worker=worker)
     return [r[0] for r in rows]
 
 

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import email
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from typing import Any
+
+import pytest
+
+from facturier.dispatch.message import attachment_filename, build_message, header_safe, verp_address
+from facturier.dispatch.models import Dispatch
+from facturier.dispatch.services import dispatch_create
+from facturier.testing.factories import make_customer, make_invoice, make_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def _dispatch(**customer: Any) -> Dispatch:
+    from django.utils import timezone
+
+    invoice = make_invoice(customer=make_customer(**customer), pdf=make_pdf(2, text="facture"))
+    return dispatch_create(invoice=invoice, recipient="compta@client.example", send_at=timezone.now())
+
+
+def _parse(data: bytes) -> EmailMessage:
+    msg = email.message_from_bytes(data, policy=default_policy)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def test_message_has_our_headers_and_the_verp_envelope(settings: Any) -> None:
+    settings.FACTURIER_FROM = "Facturation <factures@invoices.example.com>"
+    settings.FACTURIER_REPLY_TO = "Compta <compta@invoices.example.com>"
+    settings.FACTURIER_RETURN_PATH = "bounces@invoices.example.com"
+    settings.FACTURIER_MESSAGE_ID_DOMAIN = "invoices.example.com"
+    dispatch = _dispatch(name="Dupont SARL")
+    out = build_message(dispatch)
+    msg = _parse(out.data)
+    assert out.envelope_from == f"bounces+{dispatch.token}@invoices.example.com"
+    assert out.message_id == f"<{dispatch.token}@invoices.example.com>" == msg["Message-ID"]
+    assert msg["From"] == "Facturation <factures@invoices.example.com>"
+    assert msg["Reply-To"] == "Compta <compta@invoices.example.com>"
+    assert msg["To"] == "Dupont SARL <compta@client.example>"
+    assert msg["X-Facturier-Dispatch"] == dispatch.token
+    assert msg["Date"] is not None
+    assert dispatch.invoice.number in msg["Subject"]
+
+
+def test_no_reply_to_when_unset(settings: Any) -> None:
+    settings.FACTURIER_REPLY_TO = ""
+    assert "Reply-To" not in _parse(build_message(_dispatch()).data)
+
+
+def test_the_pdf_is_attached_unchanged() -> None:
+    dispatch = _dispatch()
+    out = build_message(dispatch)
+    [attachment] = list(_parse(out.data).iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == f"{dispatch.invoice.number}.pdf"
+    with dispatch.invoice.pdf.open("rb") as f:
+        assert attachment.get_content() == f.read()
+
+
+def test_wire_format_is_crlf_and_ascii() -> None:
+    data = build_message(_dispatch(name="Société Générale Ünïcode")).data
+    assert b"\r\n" in data
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    data.decode("ascii")  # 7-bit: any relay takes it, no SMTPUTF8 needed
+
+
+def test_non_ascii_customer_and_file_names_are_encoded() -> None:
+    customer = make_customer(name="Société Générale")
+    invoice = make_invoice(customer=customer, number="FAC-été-2026")
+    from django.utils import timezone
+
+    dispatch = dispatch_create(invoice=invoice, recipient="a@b.example", send_at=timezone.now())
+    out = build_message(dispatch)
+    assert "filename*=utf-8''FAC-%C3%A9t%C3%A9-2026.pdf" in out.data.decode("ascii")  # RFC 2231
+    msg = _parse(out.data)
+    assert msg["To"].addresses[0].display_name == "Société Générale"
+    assert next(msg.iter_attachments()).get_filename() == "FAC-été-2026.pdf"
+
+
+@pytest.mark.parametrize(
+    "evil", ["Evil\r\nBcc: victim@example.com", "Evil\nBcc: victim@example.com", "Evil\rBcc: x@y.z"]
+)
+def test_crlf_in_customer_name_cannot_inject_a_header(evil: str) -> None:
+    msg = _parse(build_message(_dispatch(name=evil)).data)
+    assert msg["Bcc"] is None
+    assert "\n" not in str(msg["To"]) and "\r" not in str(msg["To"])
+    assert "Bcc: victim" in str(msg["To"]) or "Bcc: x@y.z" in str(msg["To"])  # kept, folded into the name
+
+
+def test_crlf_in_invoice_number_cannot_inject_a_header() -> None:
+    invoice = make_invoice(number="F-1\r\nBcc: victim@example.com")
+    from django.utils import timezone
+
+    dispatch = dispatch_create(invoice=invoice, recipient="a@b.example", send_at=timezone.now())
+    msg = _parse(build_message(dispatch).data)
+    assert msg["Bcc"] is None
+    assert "\n" not in msg["Subject"]
+    assert "\n" not in next(msg.iter_attachments()).get_filename()
+
+
+@pytest.mark.parametrize(
+    ("language", "word"), [("fr", "Facture"), ("en", "Invoice"), ("de", "Rechnung"), ("it", "Facture")]
+)
+def test_subject_and_body_follow_the_customer_language(language: str, word: str) -> None:
+    msg = _parse(build_message(_dispatch(language=language)).data)
+    assert msg["Subject"].startswith(word)
+    body = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    assert body is not None and html is not None
+    assert word.lower() in body.get_content().lower()
+    assert word.lower() in html.get_content().lower()
+
+
+def test_html_body_escapes_the_customer_name() -> None:
+    html = _parse(build_message(_dispatch(name="<script>x</script>")).data).get_body(("html",))
+    assert html is not None
+    assert "<script>" not in html.get_content()
+
+
+def test_header_safe_folds_control_characters() -> None:
+    assert header_safe("a\r\nb\x00c\u2028d ") == "a b c d"
+
+
+def test_attachment_filename_drops_path_separators() -> None:
+    assert attachment_filename("../../etc/passwd") == ".._.._etc_passwd.pdf"
+
+
+def test_verp_address_uses_the_return_path(settings: Any) -> None:
+    settings.FACTURIER_RETURN_PATH = "retours@mail.example.org"
+    assert verp_address("abc123") == "retours+abc123@mail.example.org"
