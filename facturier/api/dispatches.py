@@ -26,11 +26,11 @@ def parse_instant(field: str, text: str | None) -> dt.datetime | None:
     if not text:
         return None
     try:
+        # A plain date first: parse_datetime would read it as a naive midnight.
+        day = parse_date(text) if len(text) == 10 else None
+        if day is not None:
+            return timezone.make_aware(dt.datetime.combine(day, dt.time()))
         value = parse_datetime(text)
-        if value is None:
-            day = parse_date(text)
-            if day is not None:
-                return timezone.make_aware(dt.datetime.combine(day, dt.time()))
     except ValueError:
         value = None
     if value is None:
