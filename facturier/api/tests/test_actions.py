@@ -42,7 +42,8 @@ def test_resend_creates_a_dispatch_per_address_linked_to_the_previous_one(api: C
     results = {r["number"]: r for r in response.json()["results"]}
     assert len(response.json()["results"]) == 4  # one result per distinct number
     assert results["F-1"]["status"] == "resent" and len(results["F-1"]["dispatch_ids"]) == 2
-    assert results["F-BUSY"] == {"number": "F-BUSY", "status": "skipped", "reason": "a dispatch is still scheduled or sending", "dispatch_ids": []}  # fmt: skip
+    busy_result = {"status": "skipped", "reason": "a dispatch is still scheduled or sending", "dispatch_ids": []}
+    assert results["F-BUSY"] == {"number": "F-BUSY", **busy_result}
     assert results["F-NOPE"]["reason"] == "unknown invoice number"
     assert results["F-INVALID"]["reason"] == "the customer has no valid e-mail address"
     new = {d.recipient: d for d in Dispatch.objects.filter(pk__in=results["F-1"]["dispatch_ids"])}

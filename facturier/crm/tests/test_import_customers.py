@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 HEADER = "external_ref,name,emails,language,line1,postal_code,city,country,time_zone,send_days,send_from,send_until\n"
 GOOD = (
     HEADER
-    + "C-1,Alpha SARL,compta@alpha.example;boss@alpha.example,fr,1 rue A,75001,Paris,FR,Europe/Paris,12345,08:00,18:00\n"
+    + "C-1,Alpha SARL,compta@alpha.example;boss@alpha.example,fr,1 rue A,75001,Paris,FR,Europe/Paris,12345,08:00,18:00"
+    "\n"
     "C-2,Beta GmbH,rechnung@beta.example,de,,,,,,,,\n"
     "\n"  # a blank line, as spreadsheets leave at the end
 )
