@@ -16,6 +16,7 @@ JOBS: list[str] = [
     "facturier.letters.batches.cut_off_due",
     "facturier.webhooks.delivery.deliver_due",
     "facturier.returns.services.retry_failed",
+    "facturier.bulk.runner.run_due",
 ]
 
 
