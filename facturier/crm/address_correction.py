@@ -61,9 +61,15 @@ def customer_email_correct(
         validate_email(new_address)
     except ValidationError:
         raise AddressCorrectionError("new_address", f"{new_address!r} is not a valid e-mail address") from None
-    old = CustomerEmail.objects.select_for_update().filter(customer=customer, address__iexact=old_address.strip(), active=True).first()
+    old = (
+        CustomerEmail.objects.select_for_update()
+        .filter(customer=customer, address__iexact=old_address.strip(), active=True)
+        .first()
+    )
     if old is None:
-        raise AddressCorrectionError("old_address", f"{old_address!r} is not an active address of {customer.external_ref}")
+        raise AddressCorrectionError(
+            "old_address", f"{old_address!r} is not an active address of {customer.external_ref}"
+        )
     if old.address.lower() == new_address.lower():
         raise AddressCorrectionError("new_address", "the new address is the same as the old one")
     now = timezone.now()
@@ -85,7 +91,9 @@ def customer_email_correct(
     resolution = f"address corrected to {new.address} by {actor}"
     open_items = WorkItem.objects.filter(customer=customer, kind=WorkItemKind.INVALID_ADDRESS, state=WorkItemState.OPEN)
     for item in open_items:
-        result.closed_items.append(work_item_close(item=item, resolution=resolution, user_id=user_id, auto=user_id is None))
+        result.closed_items.append(
+            work_item_close(item=item, resolution=resolution, user_id=user_id, auto=user_id is None)
+        )
     if policy_for(customer).resend_on_correction:
         for bounced in affected_dispatches(customer=customer, address=old.address):
             result.resent.append(_resend(bounced=bounced, to=new.address, actor=actor, user_id=user_id, now=now))

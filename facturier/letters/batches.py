@@ -36,7 +36,9 @@ def _duplex() -> bool:
 def batch_open_for_update(*, now: dt.datetime) -> PrintBatch:
     """The open cut-off batch, locked until the caller's transaction ends (so a worker cannot
     claim it between our read and our letter insert); a new one for the next cut-off if none."""
-    batch = PrintBatch.objects.select_for_update().filter(state=BatchState.OPEN, immediate=False).order_by("due_at").first()
+    batch = (
+        PrintBatch.objects.select_for_update().filter(state=BatchState.OPEN, immediate=False).order_by("due_at").first()
+    )
     return batch or PrintBatch.objects.create(due_at=company_cutoff(now))
 
 
@@ -112,8 +114,16 @@ def batch_build(*, batch: PrintBatch) -> tuple[Path, Path]:
             if duplex and count % 2:
                 writer.add_blank_page()  # the next letter starts on a front side
                 count += 1
-            rows.writerow([letter.pk, letter.customer.external_ref, letter.invoice.number, first, count,
-                           " / ".join(letter.address.splitlines())])  # fmt: skip
+            rows.writerow(
+                [
+                    letter.pk,
+                    letter.customer.external_ref,
+                    letter.invoice.number,
+                    first,
+                    count,
+                    " / ".join(letter.address.splitlines()),
+                ]
+            )
             letters += 1
         writer.close()
         pages = writer.page_count
@@ -136,12 +146,25 @@ def _letter_handed_over(*, letter: Letter, batch: PrintBatch, now: dt.datetime) 
     evidence = {"batch": batch.pk, "output": batch.output, "letter": letter.pk}
     dispatch = letter.dispatch
     if dispatch.state == State.SCHEDULED:
-        dispatch_transition(dispatch=dispatch, to=State.SENDING, kind="letter_printing",
-                            summary=f"print batch {batch.pk} built", evidence=evidence, at=now, sending_since=now)  # fmt: skip
+        dispatch_transition(
+            dispatch=dispatch,
+            to=State.SENDING,
+            kind="letter_printing",
+            summary=f"print batch {batch.pk} built",
+            evidence=evidence,
+            at=now,
+            sending_since=now,
+        )
     if dispatch.state == State.SENDING:
-        dispatch_transition(dispatch=dispatch, to=State.ACCEPTED, kind="letter_handed_over",
-                            summary=f"handed over to the printer in batch {batch.pk}", evidence=evidence, at=now,
-                            accepted_at=now)  # fmt: skip
+        dispatch_transition(
+            dispatch=dispatch,
+            to=State.ACCEPTED,
+            kind="letter_handed_over",
+            summary=f"handed over to the printer in batch {batch.pk}",
+            evidence=evidence,
+            at=now,
+            accepted_at=now,
+        )
     letter.state = LetterState.HANDED_OVER
     letter.handed_over_at = now
     letter.save(update_fields=["state", "handed_over_at"])
@@ -161,9 +184,16 @@ def batch_mark_posted(*, batch: PrintBatch, user_id: int | None = None, now: dt.
     for letter in batch.letters.filter(state=LetterState.HANDED_OVER).select_related("dispatch__invoice"):
         with transaction.atomic():
             if letter.dispatch.state == State.ACCEPTED:
-                dispatch_transition(dispatch=letter.dispatch, to=State.DELIVERED, kind="letter_posted",
-                                    summary=f"posted (batch {batch.pk})", evidence={"batch": batch.pk},
-                                    actor="user" if user_id else "system", user_id=user_id, at=now)  # fmt: skip
+                dispatch_transition(
+                    dispatch=letter.dispatch,
+                    to=State.DELIVERED,
+                    kind="letter_posted",
+                    summary=f"posted (batch {batch.pk})",
+                    evidence={"batch": batch.pk},
+                    actor="user" if user_id else "system",
+                    user_id=user_id,
+                    at=now,
+                )
             letter.state = LetterState.POSTED
             letter.posted_at = now
             letter.save(update_fields=["state", "posted_at"])

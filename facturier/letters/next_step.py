@@ -43,7 +43,12 @@ def address_invalid(*, dispatch_id: int, evidence: dict[str, Any]) -> None:
     second call for the same dispatch (a DSN after a 5xx, a re-run) adds nothing."""
     dispatch = Dispatch.objects.select_related("invoice__customer").get(pk=dispatch_id)
     if dispatch.channel != Channel.EMAIL or dispatch.state != State.BOUNCED_HARD:
-        log.warning("address_invalid(%s): dispatch is %s/%s, not a bounced e-mail", dispatch_id, dispatch.channel, dispatch.state)
+        log.warning(
+            "address_invalid(%s): dispatch is %s/%s, not a bounced e-mail",
+            dispatch_id,
+            dispatch.channel,
+            dispatch.state,
+        )
         return
     customer = dispatch.invoice.customer
     policy = policy_for(customer)
@@ -91,7 +96,9 @@ def _record(*, dispatch: Dispatch, customer: Customer, evidence: dict[str, Any],
                 "next_step": "print" if policy.on_invalid_address is OnInvalidAddress.PRINT else "work_item_only",
             },
         )
-    post = "; the invoice goes by post with a cover letter" if policy.on_invalid_address is OnInvalidAddress.PRINT else ""
+    post = (
+        "; the invoice goes by post with a cover letter" if policy.on_invalid_address is OnInvalidAddress.PRINT else ""
+    )
     work_item_open(
         kind=WorkItemKind.INVALID_ADDRESS,
         title=f"Corrected e-mail address needed for {customer.name} ({dispatch.recipient} is invalid)",

@@ -82,7 +82,11 @@ class StreamingPdfWriter:
         """Write the page tree, the catalog and the cross-reference table."""
         kids = ArrayObject([IndirectObject(ref, 0, None) for ref in self.page_refs])  # type: ignore[arg-type]
         pages = DictionaryObject(
-            {NameObject("/Type"): NameObject("/Pages"), NameObject("/Kids"): kids, NameObject("/Count"): NumberObject(len(self.page_refs))}
+            {
+                NameObject("/Type"): NameObject("/Pages"),
+                NameObject("/Kids"): kids,
+                NameObject("/Count"): NumberObject(len(self.page_refs)),
+            }
         )
         self._write(_PAGES, pages)
         catalog = DictionaryObject(

@@ -68,7 +68,5 @@ def resolve_policy(*, company: Mapping[str, Any], preferences: Mapping[str, Any]
             OnInvalidAddress, pick("on_invalid_address", defaults.on_invalid_address), "on_invalid_address"
         ),
         post_timing=_choice(PostTiming, pick("post_timing", defaults.post_timing), "post_timing"),
-        resend_on_correction=_bool(
-            pick("resend_on_correction", defaults.resend_on_correction), "resend_on_correction"
-        ),
+        resend_on_correction=_bool(pick("resend_on_correction", defaults.resend_on_correction), "resend_on_correction"),
     )

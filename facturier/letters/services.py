@@ -31,9 +31,17 @@ PORTAL_SALT = "facturier.portal.address"
 # Country names for the last address line (UPU: in capitals, in a language of the sending country
 # or English). Unknown codes print as the code itself.
 _COUNTRIES = {
-    "FR": "FRANCE", "DE": "GERMANY", "BE": "BELGIUM", "CH": "SWITZERLAND", "LU": "LUXEMBOURG",
-    "AT": "AUSTRIA", "IT": "ITALY", "ES": "SPAIN", "NL": "NETHERLANDS", "GB": "UNITED KINGDOM",
-}  # fmt: skip
+    "FR": "FRANCE",
+    "DE": "GERMANY",
+    "BE": "BELGIUM",
+    "CH": "SWITZERLAND",
+    "LU": "LUXEMBOURG",
+    "AT": "AUSTRIA",
+    "IT": "ITALY",
+    "ES": "SPAIN",
+    "NL": "NETHERLANDS",
+    "GB": "UNITED KINGDOM",
+}
 
 
 def postal_lines(customer: Customer) -> list[str]:
@@ -103,7 +111,11 @@ def letter_queue(
     next cut-off; a missing postal address or an unusable PDF gives a work item instead."""
     now = now or timezone.now()
     customer = invoice.customer
-    links = {"invoice_id": invoice.pk, "customer_id": customer.pk, "dispatch_id": source_dispatch.pk if source_dispatch else None}
+    links = {
+        "invoice_id": invoice.pk,
+        "customer_id": customer.pk,
+        "dispatch_id": source_dispatch.pk if source_dispatch else None,
+    }
     if not customer.has_postal_address:
         return LetterOutcome(
             problem=work_item_open(
@@ -131,9 +143,17 @@ def letter_queue(
     cover = cover_letter_for(invoice=invoice, failed_address=failed_address, failed_on=failed_on)
     pdf, pages = letter_compose(cover_pdf=render_cover_letter(cover), invoice=reader)
     letter = _letter_store(
-        invoice=invoice, cover=cover, pdf=pdf, pages=pages, reason=reason, actor=actor, user_id=user_id,
-        source_dispatch=source_dispatch, batch=batch, now=now,
-    )  # fmt: skip
+        invoice=invoice,
+        cover=cover,
+        pdf=pdf,
+        pages=pages,
+        reason=reason,
+        actor=actor,
+        user_id=user_id,
+        source_dispatch=source_dispatch,
+        batch=batch,
+        now=now,
+    )
     return LetterOutcome(letter=letter)
 
 

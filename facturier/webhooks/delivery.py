@@ -142,7 +142,9 @@ def deliver_one(*, delivery_id: int, now: dt.datetime) -> WebhookDelivery:
     # The signed timestamp is the real clock, not the worker's `now` (which tests move forward):
     # the receiver checks it against its own clock.
     result = http_post(
-        url=delivery.endpoint.url, body=body, headers=request_headers(delivery=delivery, body=body, timestamp=int(time.time()))
+        url=delivery.endpoint.url,
+        body=body,
+        headers=request_headers(delivery=delivery, body=body, timestamp=int(time.time())),
     )
     _record(delivery=delivery, result=result, now=now)
     return delivery

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from facturier.crm.activities import customer_activity_record
+from facturier.testing.factories import make_customer
+from facturier.webhooks.models import DeliveryState, WebhookDelivery
+from facturier.webhooks.services import webhook_endpoint_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failed_delivery() -> WebhookDelivery:
+    webhook_endpoint_create(name="Acme CRM", url="http://127.0.0.1:9/hook")
+    customer_activity_record(customer=make_customer(name="Dupont SARL"), kind="address_invalid", summary="x")
+    row = WebhookDelivery.objects.get()
+    row.state, row.attempts, row.last_status, row.last_error = DeliveryState.FAILED, 10, 500, "HTTP 500 boom"
+    row.save()
+    return row
+
+
+def test_the_log_shows_deliveries_and_their_last_answer(
+    client: Client, viewer: Any, failed_delivery: WebhookDelivery
+) -> None:
+    client.force_login(viewer)
+    page = client.get(reverse("webhooks:delivery-list")).content.decode()
+    assert "Acme CRM" in page and "Dupont SARL" in page and "HTTP 500 boom" in page
+    assert "Redeliver" not in page  # viewers see no action
+
+
+def test_a_viewer_cannot_redeliver(client: Client, viewer: Any, failed_delivery: WebhookDelivery) -> None:
+    client.force_login(viewer)
+    response = client.post(reverse("webhooks:redeliver", args=[failed_delivery.pk]))
+    assert response.status_code == 403
+    failed_delivery.refresh_from_db()
+    assert failed_delivery.state == DeliveryState.FAILED
+
+
+def test_an_operator_redelivers_a_failed_delivery(
+    client: Client, operator: Any, failed_delivery: WebhookDelivery
+) -> None:
+    client.force_login(operator)
+    response = client.post(reverse("webhooks:redeliver", args=[failed_delivery.pk]))
+    assert response.status_code == 302
+    failed_delivery.refresh_from_db()
+    assert failed_delivery.state == DeliveryState.PENDING
+
+
+def test_redeliver_needs_post(client: Client, operator: Any, failed_delivery: WebhookDelivery) -> None:
+    client.force_login(operator)
+    assert client.get(reverse("webhooks:redeliver", args=[failed_delivery.pk])).status_code == 405
