@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.message import Message
 
 from facturier.returns.classify import mime
 
@@ -75,20 +74,9 @@ def _unfold(text: str) -> list[tuple[str, str]]:
     return fields
 
 
-def delivery_status_text(part: Message) -> str:
-    """The raw text of a message/delivery-status part, whatever the parser made of it."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        # compat32 parses each block as a header-only message; rebuild the text.
-        blocks = []
-        for block in payload:
-            if isinstance(block, Message):
-                blocks.append("\n".join(f"{k}: {v}" for k, v in block.items()))
-                body = block.get_payload()
-                if isinstance(body, str) and body.strip():
-                    blocks.append(body)
-        return "\n\n".join(blocks)
-    return mime.part_text(part)
+def delivery_status_text(part: mime.Part) -> str:
+    """The text of a message/delivery-status (or feedback-report, disposition-notification) part."""
+    return part.text
 
 
 def parse_delivery_status(text: str) -> DsnReport:

@@ -1,21 +1,35 @@
-"""Parsing helpers that never raise: line ends, headers, text parts, addresses.
+"""A small, tolerant MIME reader, and helpers for headers, text and addresses. Never raises.
 
-compat32 is used rather than `policy.default`: returned mail is often broken (bare 8-bit headers,
-unterminated encoded words, bogus multipart boundaries) and the modern policy raises on access
-where compat32 keeps the raw string. It is also about twice as fast, which matters for the bench.
+Why not `email.message_from_bytes`: the standard parser spent most of the classifier's time in
+its feed parser (about 1.5 ms for a typical bounce), building objects the classifier never uses.
+Returned mail needs much less: headers, the multipart tree, and the decoded text of a few parts.
+This reader splits on boundaries with bytes operations and decodes lazily; RFC 2047 words are
+still decoded by `email.header`. It follows RFC 2045/2046 where real bounces do, and is lenient
+where they do not (no closing boundary, LF or CRLF, broken base64, unknown charsets).
 """
 
 from __future__ import annotations
 
-import email
+import binascii
 import email.header
-import email.message
-import email.utils
 import re
 from collections.abc import Iterator
-from email.message import Message
+from functools import cached_property
 
 _CRLF = re.compile(rb"\r\n?")
+_FIELD_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+[ \t]*\Z")
+_PARAM = re.compile(r';\s*([\w.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
+MAX_DEPTH = 12  # hostile nesting costs at most this deep
+MAX_PARTS = 200
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def lower_ascii(text: str) -> str:
+    """A-Z -> a-z only: unlike str.lower() it keeps every index, so positions found in the lowered
+    text can cut the original. Patterns matched against it are compiled without re.I (faster)."""
+    return text.translate(_ASCII_LOWER)
 
 
 def normalise(raw: bytes) -> bytes:
@@ -25,19 +39,164 @@ def normalise(raw: bytes) -> bytes:
     return _CRLF.sub(b"\n", raw)
 
 
-def parse(raw: bytes) -> Message:
-    return email.message_from_bytes(normalise(raw))
+class Part:
+    """One MIME entity: its headers, its raw body, and its children when multipart or message/*."""
+
+    __slots__ = ("__dict__", "body", "children", "headers")
+
+    def __init__(self, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.headers = headers
+        self.body = body
+        self.children: list[Part] = []
+
+    def get(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+    def keys(self) -> list[str]:
+        return [k for k, _v in self.headers]
+
+    @cached_property
+    def _content_type(self) -> tuple[str, dict[str, str]]:
+        value = self.get("content-type") or ""
+        main = value.split(";", 1)[0].strip().lower()
+        if "/" not in main:
+            main = "text/plain"  # RFC 2045 §5.2 default, also for garbage values
+        params = {
+            m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _PARAM.finditer(value)
+        }
+        return main, params
+
+    @property
+    def ctype(self) -> str:
+        return self._content_type[0]
+
+    def param(self, name: str) -> str:
+        return self._content_type[1].get(name, "")
+
+    @property
+    def is_attachment(self) -> bool:
+        return (self.get("content-disposition") or "").lower().startswith("attachment")
+
+    @cached_property
+    def text(self) -> str:
+        """The decoded body of a leaf; charset and transfer-encoding errors are replaced."""
+        return decode_bytes(self.decoded, self.param("charset") or "utf-8")
+
+    @property
+    def decoded(self) -> bytes:
+        encoding = (self.get("content-transfer-encoding") or "").strip().lower()
+        if encoding == "base64":
+            return _b64(self.body)
+        if encoding == "quoted-printable":
+            try:
+                return binascii.a2b_qp(self.body)
+            except (binascii.Error, ValueError):
+                return self.body
+        return self.body
 
 
-def header(msg: Message, name: str) -> str:
-    """One header, RFC 2047-decoded and unfolded; "" when absent or undecodable."""
+def _b64(data: bytes) -> bytes:
+    cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+    cleaned = cleaned[: len(cleaned) // 4 * 4 + (4 if len(cleaned) % 4 > 1 else 0)]
+    cleaned += b"=" * (-len(cleaned) % 4)
     try:
-        value = msg.get(name)
-    except Exception:
-        return ""
-    if value is None:
-        return ""
-    return decode_words(str(value))
+        return binascii.a2b_base64(cleaned)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def parse(raw: bytes) -> Part:
+    counter = [0]
+    return _parse(normalise(raw), 0, counter)
+
+
+def _parse(data: bytes, depth: int, counter: list[int]) -> Part:
+    counter[0] += 1
+    headers, body = _split_headers(data)
+    part = Part(headers, body)
+    if depth >= MAX_DEPTH or counter[0] > MAX_PARTS:
+        return part
+    ctype = part.ctype
+    if ctype.startswith("multipart/"):
+        boundary = part.param("boundary")
+        if boundary:
+            part.children = [_parse(chunk, depth + 1, counter) for chunk in _split_multipart(body, boundary)]
+    elif ctype in ("message/rfc822", "message/global") and body.strip():
+        encoding = (part.get("content-transfer-encoding") or "").strip().lower()
+        inner = part.decoded if encoding in ("base64", "quoted-printable") else body
+        # Our own returned message: only its headers are ever read (Message-ID, To, From), so its
+        # body is kept raw instead of being split into parts.
+        headers, inner_body = _split_headers(inner.lstrip(b"\n"))
+        part.children = [Part(headers, inner_body)]
+    return part
+
+
+def _split_headers(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
+    if data.startswith(b"From ") and b"\n" in data:
+        data = data.split(b"\n", 1)[1]  # an mbox envelope line, not a header
+    end = data.find(b"\n\n")
+    block, body = (data, b"") if end < 0 else (data[:end], data[end + 2 :])
+    headers: list[tuple[str, str]] = []
+    lines = _text(block).split("\n")
+    for index, line in enumerate(lines):
+        if line[:1] in (" ", "\t") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, value + " " + line.strip())
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name or not _FIELD_NAME.match(name):
+            # Not a header: the header block ended without a blank line (RFC 5322 §2.1 is broken
+            # by some MTAs); what follows is body, as the standard parser also decides.
+            rest = "\n".join(lines[index:]).encode("utf-8", "surrogateescape")
+            body = rest + (b"\n\n" + body if end >= 0 else b"")
+            break
+        headers.append((name.rstrip().lower(), value.strip()))
+    return headers, body
+
+
+def _text(line: bytes) -> str:
+    # surrogateescape: undecodable 8-bit header bytes survive a round trip back to bytes.
+    return line.decode("utf-8", "surrogateescape")
+
+
+def _split_multipart(body: bytes, boundary: str) -> list[bytes]:
+    delimiter = b"\n--" + boundary.encode("utf-8", "replace")
+    chunks = (b"\n" + body).split(delimiter)
+    parts: list[bytes] = []
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break  # close delimiter: the epilogue follows
+        newline = chunk.find(b"\n")
+        if newline < 0:
+            continue
+        if chunk[:newline].strip():
+            continue  # a longer boundary that merely starts with ours
+        parts.append(chunk[newline + 1 :])
+    return parts
+
+
+def leaves(msg: Part, *, into_rfc822: bool = False) -> Iterator[Part]:
+    """Leaf parts in order; an attached message is yielded whole, not entered, unless asked for."""
+    stack: list[Part] = [msg]
+    while stack:
+        part = stack.pop(0)
+        if part.children:
+            if part.ctype.startswith("message/") and not into_rfc822:
+                yield part
+                continue
+            stack[0:0] = part.children
+            continue
+        yield part
+
+
+def header(msg: Part, name: str) -> str:
+    """One header, RFC 2047-decoded and unfolded; "" when absent."""
+    value = msg.get(name)
+    return decode_words(value) if value else ""
 
 
 def decode_words(value: str) -> str:
@@ -48,36 +207,6 @@ def decode_words(value: str) -> str:
     except Exception:
         decoded = value
     return " ".join(decoded.split())
-
-
-def content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:
-        return "text/plain"
-
-
-def part_text(part: Message) -> str:
-    """The decoded text of a leaf part; charset errors are replaced, never raised."""
-    try:
-        payload = part.get_payload(decode=True)
-    except Exception:
-        payload = None
-    if payload is None:
-        raw = part.get_payload()
-        if isinstance(raw, str):
-            return raw
-        if isinstance(raw, list):
-            return "\n".join(p.as_string() if isinstance(p, Message) else str(p) for p in raw)
-        return ""
-    if not isinstance(payload, bytes):
-        return str(payload)
-    charset = "utf-8"
-    try:
-        charset = part.get_content_charset() or "utf-8"
-    except Exception:
-        charset = "utf-8"
-    return decode_bytes(payload, charset)
 
 
 def decode_bytes(payload: bytes, charset: str = "utf-8") -> str:
@@ -91,34 +220,13 @@ def decode_bytes(payload: bytes, charset: str = "utf-8") -> str:
         return payload.decode("latin-1")
 
 
-def leaves(msg: Message, *, into_rfc822: bool = False) -> Iterator[Message]:
-    """Leaf parts in order; attached messages (message/rfc822) are skipped unless asked for."""
-    stack: list[Message] = [msg]
-    count = 0
-    while stack and count < 200:  # bounded: hostile nesting must not cost more than this
-        part = stack.pop(0)
-        count += 1
-        ctype = content_type(part)
-        payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list):
-            if ctype in ("message/rfc822", "message/global") and not into_rfc822:
-                yield part
-                continue
-            if ctype == "message/delivery-status" or ctype == "message/global-delivery-status":
-                yield part
-                continue
-            stack[0:0] = [p for p in payload if isinstance(p, Message)]
-            continue
-        yield part
-
-
 _HTML_TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+_HTML_BREAK = re.compile(r"<br\s*/?>|</p>|</div>|</tr>|</li>", re.I)
 _ENTITIES = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
 
 
 def html_to_text(html: str) -> str:
-    text = re.sub(r"<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", html, flags=re.I)
-    text = _HTML_TAG.sub(" ", text)
+    text = _HTML_TAG.sub(" ", _HTML_BREAK.sub("\n", html))
     for entity, char in _ENTITIES.items():
         text = text.replace(entity, char)
     return re.sub(r"[ \t]+", " ", text)
@@ -137,27 +245,29 @@ def addresses(text: str) -> list[str]:
     return list(seen)
 
 
+_ANGLE = re.compile(r"<([^<>@\s]+@[^<>\s]+)>")
+
+
 def first_address(value: str) -> str:
+    """The address in a From-like value: the <bracketed> one if any, else the first one seen."""
     if not value:
         return ""
-    try:
-        _name, addr = email.utils.parseaddr(value)
-    except Exception:
-        addr = ""
-    if "@" not in addr:
-        found = addresses(value)
-        return found[0] if found else ""
-    return addr.strip("<> ").lower()
+    match = _ANGLE.search(value)
+    if match:
+        return match.group(1).strip().lower()
+    found = addresses(value)
+    return found[0] if found else ""
 
 
 def address_list(value: str) -> tuple[str, ...]:
+    """Addresses of a To-like value, in order. Display names may hold commas, so the <bracketed>
+    form is preferred, as `email.utils.getaddresses` does."""
     if not value:
         return ()
-    try:
-        pairs = email.utils.getaddresses([value])
-    except Exception:
-        return tuple(addresses(value))
-    return tuple(a.lower() for _n, a in pairs if "@" in a)
+    bracketed = [m.lower() for m in _ANGLE.findall(value)]
+    rest = _ANGLE.sub(" ", value)
+    quoted_names_removed = re.sub(r'"[^"]*"', " ", rest)
+    return tuple(dict.fromkeys(bracketed + addresses(quoted_names_removed)))
 
 
 _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>|<[^<>\s]+>")

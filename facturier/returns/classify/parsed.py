@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import email
 import re
-from email.message import Message
 from functools import cached_property
 
 from facturier.returns.classify import mime
@@ -17,20 +15,26 @@ _ORIGINAL_MARKER = re.compile(
     r"|copy of (?:the|your) message|below this line|message follows|unsent message|original mail).*"
     r"|-+ ?(?:original|returned|undelivered) (?:message|mail).*"
     r"|(?:original|returned|undelivered|unsent) message (?:follows|headers?|below).*"
-    r"|-{3,} ?Below this line is a copy of the message.*"
-    r"|-{5,} ?This is a copy of .*"
-    r"|.*message header follows.*"
+    r"|-{3,} ?below this line is a copy of the message.*"
+    r"|-{5,} ?this is a copy of .*"
+    r"|.*(?:message )?headers? follows?\.?"
     r"|\*{3,}.*original message.*"
-    r"|Content-Type: message/rfc822.*"
-    r"|Return-Path: <.*>\s*"
-    r"|Received: from .*)$",
-    re.I | re.M,
+    r"|content-type: message/rfc822.*"
+    r"|return-path: <.*>\s*"
+    r"|received: from .*)$",
+    re.M,
+)
+
+
+_MARKER_HINT = re.compile(
+    r"--|\*\*\*|original|returned message|undelivered message|unsent message|copy of|below this line"
+    r"|follow|content-type: message/rfc822|return-path: <|received: from"
 )
 
 
 class Parsed:
     def __init__(self, raw: bytes) -> None:
-        self.msg: Message = mime.parse(raw)
+        self.msg: mime.Part = mime.parse(raw)
 
     def header(self, name: str) -> str:
         return mime.header(self.msg, name)
@@ -53,23 +57,19 @@ class Parsed:
 
     @cached_property
     def ctype(self) -> str:
-        return mime.content_type(self.msg)
+        return self.msg.ctype
 
     @cached_property
     def report_type(self) -> str:
-        try:
-            value = self.msg.get_param("report-type")
-        except Exception:
-            return ""
-        return str(value).lower() if isinstance(value, str) else ""
+        return self.msg.param("report-type").lower()
 
     @cached_property
-    def parts(self) -> list[Message]:
+    def parts(self) -> list[mime.Part]:
         return list(mime.leaves(self.msg))
 
-    def part_of_type(self, *ctypes: str) -> Message | None:
+    def part_of_type(self, *ctypes: str) -> mime.Part | None:
         for part in self.parts:
-            if mime.content_type(part) in ctypes:
+            if part.ctype in ctypes:
                 return part
         return None
 
@@ -79,39 +79,43 @@ class Parsed:
         texts: list[str] = []
         html: list[str] = []
         for part in self.parts:
-            ctype = mime.content_type(part)
+            ctype = part.ctype
             if ctype.startswith("text/") and ctype not in ("text/html", "text/rfc822-headers"):
-                if _is_attachment(part) and texts:
+                if part.is_attachment and texts:
                     continue
-                texts.append(mime.part_text(part))
+                texts.append(part.text)
             elif ctype == "text/html":
-                html.append(mime.part_text(part))
+                html.append(part.text)
         if not texts and html:
             texts = [mime.html_to_text(h) for h in html]
         return "\n".join(texts)
 
     @cached_property
+    def body_lower(self) -> str:
+        return mime.lower_ascii(self.body_text)
+
+    @cached_property
     def bounce_text(self) -> str:
         """body_text cut before the copy of the original message."""
         text = self.body_text
-        match = _ORIGINAL_MARKER.search(text)
-        if match and match.start() > 0:
-            return text[: match.start()]
+        lowered = self.body_lower
+        # A cheap scan for the words first, then the full line test on the lines that have them.
+        for hint in _MARKER_HINT.finditer(lowered):
+            start = lowered.rfind("\n", 0, hint.start()) + 1
+            end = lowered.find("\n", hint.end())
+            if _ORIGINAL_MARKER.match(lowered, start, end if end >= 0 else len(lowered)) and start > 0:
+                return text[:start]
         return text
 
     @cached_property
-    def original_headers(self) -> Message | None:
+    def original_headers(self) -> mime.Part | None:
         """Headers of the returned message (attached message/rfc822 or text/rfc822-headers)."""
-        for part in mime.leaves(self.msg):
-            ctype = mime.content_type(part)
-            if ctype in ("message/rfc822", "message/global", "message/rfc822-headers"):
-                payload = part.get_payload()
-                if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-                    return payload[0]
-                if isinstance(payload, str):
-                    return email.message_from_string(payload)
-            if ctype in ("text/rfc822-headers", "text/rfc822-header"):
-                return email.message_from_string(mime.part_text(part).lstrip())
+        for part in self.parts:
+            ctype = part.ctype
+            if part.children and ctype.startswith("message/"):
+                return part.children[0]
+            if ctype in ("text/rfc822-headers", "text/rfc822-header", "message/rfc822-headers"):
+                return mime.parse(part.decoded.lstrip())
         return None
 
     @cached_property
@@ -142,13 +146,6 @@ class Parsed:
         return mime.first_address(match.group(1)) if match else ""
 
 
-_INLINE_MSGID = re.compile(r"^\s*Message-Id:\s*(<[^<>\s]+>)", re.I | re.M)
-_INLINE_TO = re.compile(r"^\s*To:\s*(.+)$", re.I | re.M)
-_INLINE_FROM = re.compile(r"^\s*From:\s*(.+)$", re.I | re.M)
-
-
-def _is_attachment(part: Message) -> bool:
-    try:
-        return (part.get("Content-Disposition") or "").lower().startswith("attachment")
-    except Exception:
-        return False
+_INLINE_MSGID = re.compile(r"^\s*[Mm]essage-[Ii][Dd]:\s*(<[^<>\s]+>)", re.M)
+_INLINE_TO = re.compile(r"^\s*T[Oo]:\s*(.+)$", re.M)
+_INLINE_FROM = re.compile(r"^\s*F[Rr][Oo][Mm]:\s*(.+)$", re.M)

@@ -16,7 +16,7 @@ _DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 
 def run(raw: bytes, received: date | None) -> Verdict:
     p = Parsed(raw)
-    if not p.msg.keys():
+    if not p.msg.headers:
         return Verdict()
     common = _common(p)
     if arf.is_arf(p):
@@ -32,7 +32,7 @@ def run(raw: bytes, received: date | None) -> Verdict:
             envelope_id = dsn.parse_delivery_status(dsn.delivery_status_text(dsn_part)).envelope_id
             return _verdict(common, recipients, format="dsn", envelope_id=envelope_id, message_id=p.original_message_id)
     if generic.looks_like_bounce(p):
-        recipients = [_failure(t.rcpt, t.status, t.diagnostic, p.bounce_text) for t in generic.read(p)]
+        recipients = [_failure(t.rcpt, t.status, t.diagnostic, "") for t in generic.read(p)]
         return _verdict(common, recipients, format="text-bounce", message_id=p.original_message_id)
     if mdn.is_old_receipt(p):
         return _read_receipt(p, common, "read-subject")
@@ -82,15 +82,25 @@ def _failure(
 
 def _from_dsn(p: Parsed, part: object) -> list[RecipientVerdict]:
     report = dsn.parse_delivery_status(dsn.delivery_status_text(part))  # type: ignore[arg-type]
+    rcpts = [r.rcpt for r in report.recipients or [] if r.rcpt]
+    context = generic.stretches(p.bounce_text, rcpts)
     out: list[RecipientVerdict] = []
     for r in report.recipients or []:
+        stretch = context.get(r.rcpt, p.bounce_text)
+        if not r.diagnostic and r.rcpt in p.bounce_text.lower():
+            # OpenSMTPD, DMA and others leave Diagnostic-Code out and write the reply in the text.
+            r.diagnostic = " ".join(stretch.split())[:1000]
+        if r.status.endswith(".0.0") or not r.status:
+            r.status = generic.status_in(r.diagnostic) or r.status
         action = r.action or _action_from_status(r.status)
+        if r.status.startswith("2"):
+            action = action if action in _DELIVERED_ACTIONS else "delivered"
         if action in _DELIVERED_ACTIONS:
             out.append(_plain(r, Kind.DELIVERED, Reason.DELIVERED, action))
         elif action == "delayed":
             out.append(_plain(r, Kind.DELAYED, Reason.DELAYED, action))
         else:
-            out.append(_failure(r.rcpt, r.status, r.diagnostic, p.bounce_text, action, r.remote_mta))
+            out.append(_failure(r.rcpt, r.status, r.diagnostic, stretch, action, r.remote_mta))
     return out
 
 

@@ -15,7 +15,7 @@ from facturier.returns.classify import dsn, mime
 from facturier.returns.classify.parsed import Parsed
 
 _BOUNCE_FROM = re.compile(
-    r"mailer-daemon|postmaster|mail ?delivery|mail ?administrator|mailadmin|mdaemon|bounce|notification"
+    r"mailer-daemon|post_?master|mail ?delivery|mail ?administrator|mailadmin|mdaemon|bounce|notification"
     r"|mail ?system|system administrator|returned|nobody@|noreply|no-reply|root@|daemon@|smtp|exchange",
     re.I,
 )
@@ -36,8 +36,8 @@ _FAILURE = re.compile(
     r"(?:could not|couldn't|cannot|can't|unable to|was not|wasn't|has not been|have not been|not be) (?:be )?"
     r"deliver|delivery (?:to the following|has failed|failed|to these|problem|of your message)|undeliverable"
     r"|permanent(?:ly)? (?:error|fatal|failure)|fatal error|failed recipient|rejected|returned to you"
-    r"|not delivered|user unknown|does not exist|error|failure|fehler|échec|impossible de|no se pudo",
-    re.I,
+    r"|not delivered|user unknown|does not exist|error|failure|fehler|échec|impossible de|no se pudo"
+    r"|did not reach|unknown recipient|invalid (?:user|recipient|address)|no such (?:user|mailbox)",
 )
 _STATUS_IN_TEXT = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _REPLY_CODE = re.compile(r"(?<![\d.-])([245]\d\d)(?:[ -]|$)")
@@ -60,7 +60,10 @@ def looks_like_bounce(p: Parsed) -> bool:
     return_path_null = p.header("Return-Path").strip() in ("<>", "")
     if sender_is_system and subject_says:
         return True
-    return bool((sender_is_system or subject_says or return_path_null) and _FAILURE.search(p.bounce_text[:6000]))
+    return bool(
+        (sender_is_system or subject_says or return_path_null)
+        and _FAILURE.search(p.body_lower[: min(len(p.bounce_text), 6000)])
+    )
 
 
 def read(p: Parsed) -> list[TextRecipient]:
@@ -73,21 +76,32 @@ def read(p: Parsed) -> list[TextRecipient]:
         rcpts = [a for a in p.original_to if not _is_system(a)][:1]
     if not rcpts:
         return [TextRecipient("", _status(text), _clip(text))]
-    out: list[TextRecipient] = []
+    found_stretches = stretches(text, rcpts)
+    return [TextRecipient(r, _status(found_stretches[r]) or _status(text), _clip(found_stretches[r])) for r in rcpts]
+
+
+def stretches(text: str, rcpts: list[str]) -> dict[str, str]:
+    """For each address, the notice text from its first mention to the next address's mention.
+
+    That stretch holds the remote server's reply for that address in every plain-text format
+    seen so far; when an address line carries nothing else (a list of addresses followed by one
+    shared reason), the rest of the notice is used.
+    """
     lowered = text.lower()
-    positions = [(lowered.find(r), r) for r in rcpts]
-    positions.sort(key=lambda x: (x[0] < 0, x[0]))
+    positions = sorted((pos, r) for r in rcpts if (pos := lowered.find(r)) >= 0)
+    out = {r: text for r in rcpts}
     for index, (pos, rcpt) in enumerate(positions):
-        if pos < 0:
-            stretch = text
-        else:
-            end = positions[index + 1][0] if index + 1 < len(positions) and positions[index + 1][0] > pos else len(text)
-            stretch = text[pos:end]
-            if len(stretch.strip()) < len(rcpt) + 12:
-                # The address line carries no reason (a list of addresses, then one shared reason).
-                stretch = text[pos:]
-        out.append(TextRecipient(rcpt, _status(stretch) or _status(text), _clip(stretch)))
-    # Keep the order of the notice: recipients first seen first.
+        end = len(text)
+        for later, _other in positions[index + 1 :]:
+            if later > pos:
+                end = later
+                break
+        # Start one line early: transcripts name the command (">>> RCPT To:<...>") on that line.
+        start = text.rfind("\n", 0, max(text.rfind("\n", 0, pos), 0)) + 1
+        stretch = text[start:end]
+        if len(stretch.strip()) < len(rcpt) + 12:
+            stretch = text[pos:]
+        out[rcpt] = stretch
     return out
 
 
@@ -102,6 +116,10 @@ def _own_addresses(p: Parsed) -> set[str]:
 
 def _is_system(addr: str) -> bool:
     return bool(_SYSTEM_LOCAL.match(addr.split("@", 1)[0]))
+
+
+def status_in(text: str) -> str:
+    return _status(text)
 
 
 def _status(text: str) -> str:
