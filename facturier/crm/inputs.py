@@ -39,6 +39,10 @@ class ConflictError(InputError):
     status = 409
 
 
+class TooLargeError(InputError):
+    status = 413
+
+
 def field_errors(exc: PydanticValidationError) -> list[tuple[str, str]]:
     """(field, message) pairs from a pydantic error, with pydantic's "Value error, " prefix removed."""
     out = []

@@ -191,3 +191,20 @@ def test_get_unknown_invoice_is_404_naming_number(api: Client) -> None:
     response = api.get("/api/v1/invoices/NOPE")
     assert response.status_code == 404
     assert fields_of(response) == ["number"]
+
+
+def test_a_pdf_larger_than_djangos_default_body_limit_is_accepted(api: Client, acme: Any) -> None:
+    big = make_pdf(text="x" * 3_000_000)  # 4 MB once in base64: over Django's 2.5 MB default
+    response = post_json(api, invoice_payload(pdf_base64=base64.b64encode(big).decode()))
+    assert response.status_code == 201, response.content[:300]
+    assert Invoice.objects.get().pdf.size == len(big)
+
+
+def test_a_body_over_the_limit_is_413_naming_pdf_base64(api: Client, acme: Any) -> None:
+    from facturier.api.invoices import MAX_JSON_BYTES
+
+    response = api.post(
+        "/api/v1/invoices", "x", content_type="application/json", CONTENT_LENGTH=str(MAX_JSON_BYTES + 1)
+    )
+    assert response.status_code == 413
+    assert fields_of(response) == ["pdf_base64"]
