@@ -455,7 +455,8 @@ def run_worker(*, once: bool = False, batch: int | None = None, stop: threading.
     total = 0
     with SmtpTransport.from_settings() as transport:
         while not stop.is_set():
-            close_old_connections()  # a long-running process must not keep a dead connection
+            if not connection.in_atomic_block:  # inside a caller's transaction (tests), keep it
+                close_old_connections()  # a long-running process must not keep a dead connection
             sent = process_due(
                 now=timezone.now(), limit=batch, transport=transport, worker=worker, should_stop=stop.is_set
             )
