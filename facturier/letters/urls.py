@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from facturier.letters import views
 
 app_name = "letters"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.batches, name="batches"),
+    path("batches/<int:pk>/<str:kind>.file", views.batch_file, name="batch-file"),
+    path("batches/<int:pk>/print/", views.batch_print, name="batch-print"),
+    path("batches/<int:pk>/posted/", views.batch_posted, name="batch-posted"),
+    path("correct/<str:customer_ref>/", views.correct_address, name="correct"),
+]

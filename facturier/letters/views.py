@@ -1,0 +1,98 @@
+"""The print batches page (/letters/) and the address-correction form (/letters/correct/<ref>/)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from facturier.accounts.roles import Role, has_role
+from facturier.crm.address_correction import AddressCorrectionError, customer_email_correct
+from facturier.crm.models import Customer
+from facturier.letters.batches import batch_close, batch_mark_posted
+from facturier.letters.models import BatchState, PrintBatch
+from facturier.letters.selectors import PAGE, batch_list, customer_emails
+
+
+def _operator_only(request: HttpRequest) -> None:
+    if not has_role(request.user, Role.OPERATOR):
+        raise PermissionDenied("operators only")
+
+
+def batches(request: HttpRequest) -> HttpResponse:
+    context = {"batches": batch_list()[:PAGE], "can_act": has_role(request.user, Role.OPERATOR), "S": BatchState}
+    return render(request, "letters/batches.html", context)
+
+
+def batch_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    batch = get_object_or_404(PrintBatch, pk=pk)
+    stored = batch.pdf if kind == "pdf" else batch.manifest
+    if not stored:
+        raise Http404("not built yet")
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
+
+
+@require_POST
+def batch_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """Print an open batch now (before its cut-off), or send a failed one again."""
+    _operator_only(request)
+    batch = get_object_or_404(PrintBatch, pk=pk)
+    done = batch_close(batch_id=batch.pk, now=timezone.now(), retry=batch.state == BatchState.FAILED)
+    if done is None:
+        messages.warning(request, f"Batch {pk} is already being printed.")
+    elif done.state == BatchState.FAILED:
+        messages.error(request, f"Batch {pk} could not be printed: {done.error}")
+    else:
+        messages.success(request, f"Batch {pk} handed over: {done.output}")
+    return redirect("letters:batches")
+
+
+@require_POST
+def batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
+    _operator_only(request)
+    batch = get_object_or_404(PrintBatch, pk=pk, state=BatchState.HANDED_OVER)
+    batch_mark_posted(batch=batch, user_id=request.user.pk)
+    messages.success(request, f"Batch {pk} marked as posted.")
+    return redirect("letters:batches")
+
+
+class EmailCorrectionForm(forms.Form):
+    old_address = forms.EmailField(label="Invalid address")
+    new_address = forms.EmailField(label="Corrected address")
+
+
+def correct_address(request: HttpRequest, customer_ref: str) -> HttpResponse:
+    customer = get_object_or_404(Customer, external_ref=customer_ref)
+    invalid = customer.emails.filter(active=True, status="invalid").first()
+    form = EmailCorrectionForm(request.POST or None, initial={"old_address": invalid.address if invalid else ""})
+    if request.method == "POST":
+        _operator_only(request)
+        if form.is_valid():
+            try:
+                result = customer_email_correct(
+                    customer=customer,
+                    old_address=form.cleaned_data["old_address"],
+                    new_address=form.cleaned_data["new_address"],
+                    actor=f"user:{request.user.get_username()}",
+                    user_id=request.user.pk,
+                )
+            except AddressCorrectionError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"Address corrected; {len(result.closed_items)} work item(s) closed, "
+                    f"{len(result.resent)} invoice(s) sent again.",
+                )
+                return redirect("letters:correct", customer_ref=customer.external_ref)
+    context = {
+        "customer": customer,
+        "form": form,
+        "emails": customer_emails(customer=customer),
+        "can_act": has_role(request.user, Role.OPERATOR),
+    }
+    return render(request, "letters/correct.html", context)
