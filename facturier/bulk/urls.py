@@ -1,7 +1,14 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from facturier.bulk import views
 
 app_name = "bulk"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("start/", views.start, name="start"),
+    path("<int:job_id>/", views.detail, name="detail"),
+    path("<int:job_id>/progress/", views.progress, name="progress"),
+]
