@@ -30,3 +30,20 @@ def read(p: Parsed) -> tuple[str, str]:
         or (p.original_to[0] if p.original_to else "")
     )
     return feedback, rcpt
+
+
+def is_legacy_complaint(p: Parsed) -> bool:
+    """Complaints that predate or ignore RFC 5965: Microsoft's JMRP (the complained-about message
+    attached, with X-HmXmrOriginalRecipient) and Apple Mail's unsubscribe requests."""
+    if p.header("X-Apple-Unsubscribe").lower() == "true":
+        return True
+    orig = p.original_headers
+    return orig is not None and orig.get("x-hmxmroriginalrecipient") is not None
+
+
+def read_legacy(p: Parsed) -> tuple[str, str]:
+    if p.header("X-Apple-Unsubscribe").lower() == "true":
+        return "opt-out", p.from_addr
+    orig = p.original_headers
+    rcpt = mime.first_address(orig.get("x-hmxmroriginalrecipient") or "") if orig is not None else ""
+    return "abuse", rcpt or (p.original_to[0] if p.original_to else "")

@@ -122,9 +122,13 @@ def _parse(data: bytes, depth: int, counter: list[int]) -> Part:
         return part
     ctype = part.ctype
     if ctype.startswith("multipart/"):
-        boundary = part.param("boundary")
-        if boundary:
-            part.children = [_parse(chunk, depth + 1, counter) for chunk in _split_multipart(body, boundary)]
+        chunks = _split_multipart(body, part.param("boundary")) if part.param("boundary") else []
+        if not chunks:
+            # The declared boundary is missing or never used (anonymised samples, broken folding
+            # of the Content-Type header): take the delimiter the body itself repeats.
+            found = _guess_boundary(body)
+            chunks = _split_multipart(body, found) if found else []
+        part.children = [_parse(chunk, depth + 1, counter) for chunk in chunks]
     elif ctype in ("message/rfc822", "message/global") and body.strip():
         encoding = (part.get("content-transfer-encoding") or "").strip().lower()
         inner = part.decoded if encoding in ("base64", "quoted-printable") else body
@@ -177,6 +181,19 @@ def _split_multipart(body: bytes, boundary: str) -> list[bytes]:
             continue  # a longer boundary that merely starts with ours
         parts.append(chunk[newline + 1 :])
     return parts
+
+
+_DELIMITER = re.compile(rb"^--([^\s]{6,200}?)(?:--)?[ \t]*$", re.M)
+
+
+def _guess_boundary(body: bytes) -> str:
+    seen: set[bytes] = set()
+    for match in _DELIMITER.finditer(body, 0, 200_000):
+        candidate = match.group(1)
+        if candidate in seen:
+            return candidate.decode("utf-8", "replace")
+        seen.add(candidate)
+    return ""
 
 
 def leaves(msg: Part, *, into_rfc822: bool = False) -> Iterator[Part]:

@@ -8,13 +8,13 @@ from datetime import date
 from facturier.returns.classify import arf, autoreply, dsn, human, mdn, mime, reasons
 from facturier.returns.classify.parsed import Parsed
 from facturier.returns.classify.result import TEXT_LIMIT, Kind, Reason, RecipientVerdict, Verdict
-from facturier.returns.classify.vendors import generic
+from facturier.returns.classify.vendors import amazonses, generic
 
 _DELIVERED_ACTIONS = ("delivered", "relayed", "expanded")
 _DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 
 
-def run(raw: bytes, received: date | None) -> Verdict:
+def run(raw: bytes, received: date | None, depth: int = 0) -> Verdict:
     p = Parsed(raw)
     if not p.msg.headers:
         return Verdict()
@@ -23,6 +23,14 @@ def run(raw: bytes, received: date | None) -> Verdict:
         feedback, rcpt = arf.read(p)
         recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.COMPLAINT, reason=Reason.FEEDBACK)
         return _verdict(common, [recipient], format="arf", feedback_type=feedback)
+    if arf.is_legacy_complaint(p):
+        feedback, rcpt = arf.read_legacy(p)
+        recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.COMPLAINT, reason=Reason.FEEDBACK)
+        return _verdict(common, [recipient], format="complaint", feedback_type=feedback)
+    if amazonses.looks_like_ses(p):
+        verdict = _ses(p, common)
+        if verdict is not None:
+            return verdict
     if mdn.is_mdn(p):
         return _read_receipt(p, common, "mdn")
     dsn_part = p.part_of_type(*_DSN_TYPES)
@@ -32,6 +40,9 @@ def run(raw: bytes, received: date | None) -> Verdict:
             envelope_id = dsn.parse_delivery_status(dsn.delivery_status_text(dsn_part)).envelope_id
             return _verdict(common, recipients, format="dsn", envelope_id=envelope_id, message_id=p.original_message_id)
     if generic.looks_like_bounce(p):
+        forwarded = _forwarded_report(p, received, depth)
+        if forwarded is not None:
+            return forwarded
         recipients = [_failure(t.rcpt, t.status, t.diagnostic, "") for t in generic.read(p)]
         return _verdict(common, recipients, format="text-bounce", message_id=p.original_message_id)
     if mdn.is_old_receipt(p):
@@ -41,6 +52,46 @@ def run(raw: bytes, received: date | None) -> Verdict:
     if human.is_human_reply(p):
         return _verdict(common, [], kind=Kind.REPLY, reason=Reason.REPLY, format="human", text=p.body_text[:TEXT_LIMIT])
     return Verdict(**common)
+
+
+def _forwarded_report(p: Parsed, received: date | None, depth: int) -> Verdict | None:
+    """A notice that carries another MTA's report as its attached message (gateways such as
+    Trend Micro IMSVA forward the DSN they received): the inner report is the real one."""
+    if depth > 0:
+        return None
+    for part in p.parts:
+        if part.ctype in ("message/rfc822", "message/global") and part.children:
+            inner = part.children[0]
+            if inner.ctype == "multipart/report" or "delivery-status" in inner.param("report-type"):
+                raw = "\n".join(f"{k}: {v}" for k, v in inner.headers).encode("utf-8", "surrogateescape")
+                verdict = run(raw + b"\n\n" + inner.body, received, depth + 1)
+                if verdict.kind not in (Kind.UNKNOWN, Kind.REPLY):
+                    return verdict
+    return None
+
+
+def _ses(p: Parsed, common: dict[str, object]) -> Verdict | None:
+    note = amazonses.read(p)
+    if note is None or not note.recipients:
+        return None
+    recipients: list[RecipientVerdict] = []
+    for r in note.recipients:
+        status = generic.status_in(r.get("status", "")) or generic.status_in(r.get("diagnostic", ""))
+        if note.kind == "complaint":
+            recipients.append(RecipientVerdict(rcpt=r["rcpt"], kind=Kind.COMPLAINT, reason=Reason.FEEDBACK))
+        elif note.kind == "delivery":
+            recipients.append(
+                RecipientVerdict(r["rcpt"], Kind.DELIVERED, Reason.DELIVERED, status, "delivered", r["diagnostic"])
+            )
+        else:
+            if not status:
+                # bounceType Transient is SES's "soft": without a code, say so with a 4.x.x class.
+                status = "4.0.0" if note.bounce_type == "Transient" else "5.0.0"
+            context = note.bounce_subtype if note.bounce_subtype not in ("General", "Undetermined") else ""
+            recipients.append(_failure(r["rcpt"], status, r["diagnostic"], context, r.get("action", "")))
+    return _verdict(
+        common, recipients, format="amazonses", feedback_type=note.feedback_type, message_id=note.message_id
+    )
 
 
 def _common(p: Parsed) -> dict[str, object]:

@@ -19,6 +19,10 @@ from facturier.returns.classify.result import HARD_REASONS, Kind, Reason
 # "mailbox full" beats a generic "rejected", and "user unknown" beats a generic "policy".
 _PATTERNS: list[tuple[Reason, str]] = [
     (
+        Reason.MAILER_ERROR,  # the local delivery program failed, whatever it says about the user
+        r"procmail|x-unix|command died|exit status \d|\bpipe to\b|mail\.local|unknown mailer error",
+    ),
+    (
         Reason.MAILBOX_FULL,
         r"mail ?box (?:is )?full|mailbox (?:size|quota)|over ?quota|quota (?:exceeded|full|violation)"
         r"|exceeded (?:the |his |her |its )?(?:storage|quota|mailbox)|storage (?:allocation|quota|space)"
@@ -55,7 +59,12 @@ _PATTERNS: list[tuple[Reason, str]] = [
         r"|locked|blocked|frozen|expired|closed|terminated|discontinued)"
         r"|not (?:an )?active|inactive (?:user|account|mailbox)|account (?:is )?unavailable|archiv(?:e|é)e"
         r"|disabled (?:account|mailbox|user|recipient)|temporarily (?:disabled|deactivated)"
-        r"|mailbox (?:currently )?unavailable due|no longer active|has been deleted",
+        r"|mailbox (?:currently )?unavailable due|no longer active|has been deleted|(?:is|been) disabled",
+    ),
+    (
+        Reason.FILTERED,
+        r"recipient(?:'s)? preferences|(?:refused|rejected|blocked) by (?:the )?recipient(?! domain)|recipient has blocked"
+        r"|blocked by (?:the )?user",
     ),
     (
         Reason.USER_UNKNOWN,
@@ -76,7 +85,8 @@ _PATTERNS: list[tuple[Reason, str]] = [
         r"|non-?existent (?:user|address|mailbox|recipient)|destinataire inconnu|utilisateur inconnu"
         r"|adresse (?:inconnue|invalide)|no existe|inexistente|unbekannt|unzustellbar an|nicht vorhanden"
         r"|unknown in (?:virtual|local|relay)|no such address|mailbox unavailable|not a valid mailbox"
-        r"|user_unknown|unknown_user|5\.1\.1",
+        r"|user_unknown|unknown_user|invalid (?:final delivery )?userid|recipient address rejected\.?\s*$"
+        r"|not listed in|not recogni[sz]ed",
     ),
     (
         Reason.NETWORK,
@@ -103,7 +113,7 @@ _PATTERNS: list[tuple[Reason, str]] = [
         r"|unroutea?ble|couldn'?t find any host|no mx|mx record|illegal host|domain must exist"
         r"|host not found|nxdomain|dns error: domain|unable to resolve|couldn't find a mail exchanger"
         r"|no (?:host|domain) (?:by|with) that name|non-?existent domain|domain name not found"
-        r"|unknown mail domain|domain is not (?:valid|configured|reachable)|5\.1\.2|domain may not exist"
+        r"|unknown mail domain|domain is not (?:valid|configured|reachable)|domain may not exist"
         r"|(?<![@.\w])(?:[a-z0-9-]+\.)+[a-z]{2,} does not exist|dns lookup fail",
     ),
     (
@@ -190,6 +200,7 @@ _TEXT_LIMIT = 2000  # the reply for one recipient is short; the rest is boilerpl
 
 # RFC 3463 subject/detail -> reason, for when the text says nothing useful.
 _STATUS_DETAIL: dict[str, Reason] = {
+    "1.0": Reason.USER_UNKNOWN,  # other address status: only used when the text is vague
     "1.1": Reason.USER_UNKNOWN,
     "1.2": Reason.HOST_UNKNOWN,
     "1.3": Reason.USER_UNKNOWN,  # bad destination mailbox address syntax
@@ -204,6 +215,7 @@ _STATUS_DETAIL: dict[str, Reason] = {
     "2.2": Reason.MAILBOX_FULL,
     "2.3": Reason.EXCEED_LIMIT,
     "2.4": Reason.MAILER_ERROR,
+    "3.2": Reason.NOT_ACCEPTED,  # system not accepting network messages
     "3.0": Reason.SYSTEM_ERROR,
     "3.1": Reason.SYSTEM_ERROR,
     "3.2": Reason.SYSTEM_ERROR,
@@ -250,13 +262,15 @@ def reason_from_status(status: str) -> Reason | None:
 
 # Codes that name one cause unambiguously: they win over the words, which are often a generic
 # template ("Recipient address rejected: ...", "Delivery failed").
-_AUTHORITATIVE = {"1.2", "1.6", "1.7", "1.8", "1.10", "2.2", "2.3", "3.4", "7.13", "7.25", "7.26", "7.27"}
+_AUTHORITATIVE = {"1.2", "1.6", "1.7", "1.8", "1.10", "2.2", "2.3", "3.2", "3.4", "7.13", "7.25", "7.26", "7.27"}
+# Text reasons too vague to overrule a status code that names a cause ("Address rejected.").
+_VAGUE = {Reason.POLICY, Reason.UNDEFINED, Reason.SYSTEM_ERROR, Reason.CONTENT_REJECTED}
 
 # The SMTP command the remote server was answering (Postfix "in reply to end of DATA command",
 # Exim "after RCPT TO:", Sendmail ">>> DATA", qmail/DMA "did not like our RCPT TO").
 _COMMAND = re.compile(
-    r"(?:in reply to|after|smtp command:?|>>>|did not like our|during)\s*(?:end of\s*)?"
-    r"(data|rcpt to|rcpt|mail from|mail|helo|ehlo|connect|starttls)\b",
+    r"(?:in reply to|after|smtp command:?|smtp:|>>>|did not like our|during|progress was|\[)\s*(?:end of\s*)?"
+    r"(data|rcpt[ _]to|rcpt|mail[ _]from|mail|helo|ehlo|connect|starttls)\b",
 )
 
 
@@ -267,6 +281,10 @@ def smtp_command(text: str) -> str:
     """The command answered by the first error reply: in a session transcript the commands that
     follow it (Sendmail goes on with ">>> DATA" after a refused RCPT) are not the cause."""
     text = mime.lower_ascii(text[:4000])
+    if "no valid recipients" in text:
+        # Pipelining (RFC 2920): the RCPT refusals arrive after DATA is sent, and the server
+        # answers DATA with "no valid recipients". The stage that failed was RCPT.
+        return "rcpt"
     first_error = _ERROR_REPLY.search(text)
     limit = first_error.start() if first_error else len(text)
     command = ""
@@ -276,7 +294,7 @@ def smtp_command(text: str) -> str:
         command = match.group(1).lower()
         if match.start() > limit:
             break
-    return {"rcpt to": "rcpt", "mail from": "mail"}.get(command, command)
+    return {"rcpt to": "rcpt", "rcpt_to": "rcpt", "mail from": "mail", "mail_from": "mail"}.get(command, command)
 
 
 def reason_for(status: str, diagnostic: str, context: str = "") -> Reason:
@@ -287,6 +305,8 @@ def reason_for(status: str, diagnostic: str, context: str = "") -> Reason:
     if detail in _AUTHORITATIVE and by_status is not None:
         return by_status
     reason = reason_from_text(diagnostic) or reason_from_text(context)
+    if reason in _VAGUE and by_status is not None and not detail.startswith("0"):
+        reason = by_status
     if reason is None:
         if by_status is not None and not detail.startswith("0"):
             reason = by_status
@@ -295,7 +315,7 @@ def reason_for(status: str, diagnostic: str, context: str = "") -> Reason:
     return _adjust(reason, detail, status, smtp_command(diagnostic + "\n" + context))
 
 
-_ADDRESS_STAGE = {"rcpt"}
+_ADDRESS_STAGE = {"rcpt", ""}
 
 
 def _adjust(reason: Reason, detail: str, status: str, command: str) -> Reason:
