@@ -29,7 +29,11 @@ class DsnRecipient:
 
     @property
     def rcpt(self) -> str:
-        return self.final_recipient or self.original_recipient
+        # Final-Recipient is the address that failed (§2.3.2), but some MTAs write a source route,
+        # a local part alone, or a delivery program there; Original-Recipient then says more.
+        if plausible(self.final_recipient) or not plausible(self.original_recipient):
+            return self.final_recipient or self.original_recipient
+        return self.original_recipient
 
 
 @dataclass
@@ -44,10 +48,18 @@ def status_field(value: str) -> str:
     return ".".join(match.groups()) if match else ""
 
 
+def plausible(addr: str) -> bool:
+    local, _at, domain = addr.rpartition("@")
+    return bool(local) and "." in domain and "/" not in local and "|" not in local
+
+
 def _address_field(value: str) -> str:
     # "rfc822; user@example.org" (§2.3.2); some MTAs drop the type or wrap the address in <>.
     value = value.split(";", 1)[1] if ";" in value else value
-    return mime.first_address(value.strip()) or value.strip().strip("<>").lower()
+    value = value.strip().strip("<>")
+    if value.startswith("@") and ":" in value:
+        value = value.split(":", 1)[1]  # RFC 5321 §4.1.2 source route: "@relay:user@host"
+    return mime.first_address(value) or value.lower()
 
 
 def _typed_text(value: str) -> str:
@@ -77,6 +89,19 @@ def _unfold(text: str) -> list[tuple[str, str]]:
 def delivery_status_text(part: mime.Part) -> str:
     """The text of a message/delivery-status (or feedback-report, disposition-notification) part."""
     return part.text
+
+
+_INLINE_START = re.compile(
+    r"^(?:reporting-mta|original-envelope-id|final-recipient|original-recipient)[ \t]*:", re.M | re.I
+)
+
+
+def inline_report_start(text: str) -> int:
+    """Where DSN fields start inside a text body (reports whose MIME structure was lost), or -1."""
+    if "recipient" not in text.lower():
+        return -1
+    match = _INLINE_START.search(text)
+    return match.start() if match else -1
 
 
 def parse_delivery_status(text: str) -> DsnReport:

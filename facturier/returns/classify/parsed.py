@@ -80,6 +80,8 @@ class Parsed:
         html: list[str] = []
         for part in self.parts:
             ctype = part.ctype
+            if ctype.startswith("multipart/"):
+                ctype = "text/plain"  # a multipart whose boundary was never found: read it as text
             if ctype.startswith("text/") and ctype not in ("text/html", "text/rfc822-headers"):
                 if part.is_attachment and texts:
                     continue

@@ -30,7 +30,7 @@ class SesNotification:
 
 def looks_like_ses(p: Parsed) -> bool:
     head = p.body_text[:400].lstrip()
-    return head.startswith("{") and '"notificationType"' in p.body_text[:2000]
+    return head.startswith("{") and "notificationType" in p.body_text[:3000]
 
 
 def read(p: Parsed) -> SesNotification | None:
@@ -42,6 +42,12 @@ def read(p: Parsed) -> SesNotification | None:
         doc = json.loads(_LINE_CUT.sub("", text[start : end + 1]))
     except ValueError:
         return None
+    if isinstance(doc, dict) and "notificationType" not in doc and isinstance(doc.get("Message"), str):
+        # The raw SNS envelope: the SES notification is a JSON string inside it.
+        try:
+            doc = json.loads(doc["Message"])
+        except ValueError:
+            return None
     if not isinstance(doc, dict):
         return None
     kind = str(doc.get("notificationType", "")).lower()

@@ -70,8 +70,7 @@ def read(p: Parsed) -> list[TextRecipient]:
     text = p.bounce_text
     exclude = _own_addresses(p)
     failed = [a.lower() for a in mime.address_list(p.header("X-Failed-Recipients"))]
-    found = [a for a in mime.addresses(text) if a not in exclude and not _is_system(a)]
-    rcpts = failed or found
+    rcpts = failed or _candidates(text, exclude)
     if not rcpts:
         rcpts = [a for a in p.original_to if not _is_system(a)][:1]
     if not rcpts:
@@ -103,6 +102,48 @@ def stretches(text: str, rcpts: list[str]) -> dict[str, str]:
             stretch = text[pos:]
         out[rcpt] = stretch
     return out
+
+
+# An address alone at the start of a line, or followed by ":" or "..." — where qmail ("<a@b>:"),
+# Postfix ("<a@b>: host ... said"), Sendmail ("<a@b>... User unknown"), Exim (indented "  a@b")
+# and most others put the failed recipient.
+_LEADING = re.compile(
+    r"^[ \t*>-]*<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)>?"
+    r"(?=[ \t]*(?::|\.\.\.|$|\(|\[|,| on | because| - |<))",
+    re.M,
+)
+# Lines that name an address for another purpose: the notice's own header lines quoted back,
+# a help desk to write to.
+_NOT_RCPT_LINE = re.compile(
+    r"^[ \t>]*(?:from|to|cc|reply-to|sender|return-path|subject|date|sent|message-id|delivered-to)[ \t]*:"
+    r"|contact|assistance|questions|help|postmaster@[^ ]+ (?:if|for)",
+    re.I | re.M,
+)
+
+
+def _candidates(text: str, exclude: set[str]) -> list[str]:
+    """Failed recipients named in the notice text, best first."""
+    lines = [line for line in text.split("\n") if "@" in line]
+    usable = [line for line in lines if not _NOT_RCPT_LINE.search(line)]
+    block = "\n".join(usable)
+    leading = [m.group(1).lower() for m in _LEADING.finditer(block)]
+    anywhere = mime.addresses(block)
+    leading = list(dict.fromkeys(leading))
+    # An address in the recipient position wins even when it equals the bounce's own To or our
+    # sender (a test message sent to oneself, or anonymised samples); elsewhere in the text such
+    # an address is us, not the recipient.
+    best = [a for a in leading if a not in exclude and not _is_system(a)]
+    best += [a for a in leading if a in exclude and not _is_system(a)]
+    best += [a for a in anywhere if a not in exclude and not _is_system(a) and a not in best]
+    if best:
+        return best
+    # Nothing else: a system address the notice names as the recipient (postmaster@ is a valid
+    # target), then the addresses of quoted header lines ("To: ...").
+    leading_system = [a for a in leading if a not in exclude]
+    if leading_system:
+        return leading_system
+    quoted = [a for a in mime.addresses("\n".join(lines)) if a not in exclude and not _is_system(a)]
+    return quoted or [a for a in anywhere if a not in exclude]
 
 
 def _own_addresses(p: Parsed) -> set[str]:
