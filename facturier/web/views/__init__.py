@@ -1,0 +1,1 @@
+"""One module per screen. Each view: parse the request, call a selector, render."""
