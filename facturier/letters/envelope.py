@@ -34,10 +34,13 @@ class AddressField:
     def recipient_top_mm(self) -> float:
         return self.top_mm + self.return_zone_mm
 
-    def contains(self, x_mm: float, y_mm: float) -> bool:
-        """Is the point (mm from the sheet's left and top edges) inside the field?"""
+    def contains(self, x_mm: float, y_mm: float, *, tolerance_mm: float = 0.1) -> bool:
+        """Is the point (mm from the sheet's left and top edges) inside the field? The tolerance
+        absorbs rounding in PDF coordinates (points), far below any printer's accuracy."""
+        t = tolerance_mm
         return (
-            self.left_mm <= x_mm <= self.left_mm + self.width_mm and self.top_mm <= y_mm <= self.top_mm + self.height_mm
+            self.left_mm - t <= x_mm <= self.left_mm + self.width_mm + t
+            and self.top_mm - t <= y_mm <= self.top_mm + self.height_mm + t
         )
 
 

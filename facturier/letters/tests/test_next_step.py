@@ -21,7 +21,6 @@ from facturier.letters.next_step import address_invalid
 from facturier.letters.tests.helpers import bounced_dispatch, dsn_evidence, invoice_pdf, pdf_text, placed_text
 from facturier.testing.factories import make_customer, make_invoice
 from facturier.webhooks.delivery import deliver_due
-from facturier.webhooks.models import DeliveryState, WebhookDelivery
 from facturier.webhooks.services import webhook_endpoint_create
 from facturier.webhooks.signing import signature_valid
 from facturier.webhooks.tests.receiver import webhook_receiver
