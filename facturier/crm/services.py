@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from facturier.crm.inputs import CUSTOMER_FIELDS, CustomerIn, InputError
+from facturier.crm.inputs import CUSTOMER_FIELDS, ConflictError, CustomerIn, InputError
 from facturier.crm.models import Customer, CustomerActivity, CustomerEmail
 
 
@@ -29,7 +29,12 @@ def customer_upsert(*, data: CustomerIn) -> tuple[Customer, bool]:
     if customer.send_until <= customer.send_from:
         # Checked here too: an update may send only one end of the window.
         raise InputError("send_until", "must be later than send_from")
-    customer.save()
+    try:
+        with transaction.atomic():  # a savepoint, so the race below can be answered cleanly
+            customer.save()
+    except IntegrityError:
+        # Two calls created the same external_ref at the same moment; the other one won.
+        raise ConflictError("external_ref", "created by a concurrent call at the same moment; send it again") from None
     changes = customer_emails_sync(customer=customer, addresses=data.emails)
     if changes and not created:
         CustomerActivity.objects.create(

@@ -19,14 +19,14 @@ from django.utils.text import get_valid_filename
 
 from facturier.core.models import AuditEntry
 from facturier.crm.inputs import ConflictError, InputError, NotFoundError
-from facturier.crm.models import CustomerEmail
+from facturier.crm.models import Customer, CustomerEmail
 from facturier.crm.selectors import customer_with_emails, sendable_addresses
 from facturier.dispatch.models import Channel, Dispatch
 from facturier.dispatch.services import dispatch_create, dispatch_transition, invoice_event
 from facturier.dispatch.states import State
 from facturier.invoices.inputs import InvoiceFields
 from facturier.invoices.models import Invoice
-from facturier.invoices.pdf_check import PdfInvalid, pdf_check
+from facturier.invoices.pdf_check import PdfInfo, PdfInvalid, pdf_check
 from facturier.invoices.scheduling import resolve_send_at
 
 
@@ -93,15 +93,15 @@ def invoice_create(
     return invoice
 
 
-def _send_time(*, customer: object, send_at: dt.datetime | None, now: dt.datetime | None) -> dt.datetime:
+def _send_time(*, customer: Customer, send_at: dt.datetime | None, now: dt.datetime | None) -> dt.datetime:
     try:
-        return resolve_send_at(customer=customer, send_at=send_at, now=now)  # type: ignore[arg-type]
+        return resolve_send_at(customer=customer, send_at=send_at, now=now)
     except ValueError as exc:  # NaiveSendTime, or NoSendSlot (a window that allows no business day)
         raise InputError("send_at", str(exc)) from None
 
 
-def _pdf_evidence(info: object) -> dict[str, object]:
-    return {k: getattr(info, k) for k in ("sha256", "pages", "encrypted", "size")}
+def _pdf_evidence(info: PdfInfo) -> dict[str, object]:
+    return {"sha256": info.sha256, "pages": info.pages, "encrypted": info.encrypted, "size": info.size}
 
 
 def _record_creation(*, invoice: Invoice, info_evidence: dict[str, object], actor: str, user_id: int | None) -> None:

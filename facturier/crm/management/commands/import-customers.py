@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         try:
-            rows = list(progress(read_csv(file, required=CUSTOMER_COLUMNS, delimiter=delimiter), "reading"))
+            rows = list(read_csv(file, required=CUSTOMER_COLUMNS, delimiter=delimiter))
         except (InputError, UnicodeDecodeError, OSError) as exc:
             raise CommandError(f"{file}: {exc}") from None
         items, errors = validate_customers(progress(rows, "checking"))

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         if not metadata.is_file():
             raise CommandError(f"{folder}: no {METADATA_FILE} in this folder")
         try:
-            rows = list(progress(read_csv(metadata, required=INVOICE_COLUMNS, delimiter=delimiter), "reading"))
+            rows = list(read_csv(metadata, required=INVOICE_COLUMNS, delimiter=delimiter))
         except (InputError, UnicodeDecodeError, OSError) as exc:
             raise CommandError(f"{metadata}: {exc}") from None
         items, errors = validate_invoice_rows(progress(rows, "checking"), folder=folder)
