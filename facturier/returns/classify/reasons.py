@@ -20,7 +20,7 @@ from facturier.returns.classify.result import HARD_REASONS, Kind, Reason
 _PATTERNS: list[tuple[Reason, str]] = [
     (
         Reason.MAILER_ERROR,  # the local delivery program failed, whatever it says about the user
-        r"procmail|x-unix|command died|exit status \d|\bpipe to\b|mail\.local|unknown mailer error",
+        r"procmail|x-unix|command died|exit status \d|\bpipe to\b|unknown mailer error",
     ),
     (
         Reason.MAILBOX_FULL,
@@ -63,12 +63,15 @@ _PATTERNS: list[tuple[Reason, str]] = [
     ),
     (
         Reason.FILTERED,
-        r"recipient(?:'s)? preferences|(?:refused|rejected|blocked) by (?:the )?recipient(?! domain)|recipient has blocked"
+        # au (KDDI) answers "550 : User unknown", with no address, when the recipient's own
+        # filter refuses the sender; an unknown address gets "550 <address>: User unknown".
+        r"5\d\d:? : user unknown|recipient(?:'s)? preferences|(?:refused|rejected|blocked) by (?:the )?recipient(?! domain)|recipient has blocked"
         r"|blocked by (?:the )?user",
     ),
     (
         Reason.USER_UNKNOWN,
-        r"5\.4\.1 .{0,80}recipient address rejected: access denied|address couldn't be found"
+        # Microsoft EOP's directory-based edge blocking: "Recipient address rejected: Access denied"
+        r"recipient address rejected: access denied|address couldn't be found"
         r"|user(?:name)? (?:is )?unknown|unknown (?:user|recipient|local|mailbox|address|e-?mail)"
         r"|no such (?:user|mailbox|recipient|account|local user|address|person)|user not (?:found|known|exist)"
         r"|(?:mailbox|recipient|user|account|address|addressee) (?:does not|doesn't|did not|not) exist"
@@ -218,7 +221,6 @@ _STATUS_DETAIL: dict[str, Reason] = {
     "3.2": Reason.NOT_ACCEPTED,  # system not accepting network messages
     "3.0": Reason.SYSTEM_ERROR,
     "3.1": Reason.SYSTEM_ERROR,
-    "3.2": Reason.SYSTEM_ERROR,
     "3.3": Reason.SYSTEM_ERROR,
     "3.4": Reason.MESSAGE_TOO_LARGE,
     "3.5": Reason.SYSTEM_ERROR,
@@ -312,18 +314,31 @@ def reason_for(status: str, diagnostic: str, context: str = "") -> Reason:
             reason = by_status
         else:
             reason = Reason.EXPIRED if status.startswith("4") else (by_status or Reason.UNDEFINED)
-    return _adjust(reason, detail, status, smtp_command(diagnostic + "\n" + context))
+    return _adjust(reason, detail, status, smtp_command(diagnostic + "\n" + context), diagnostic + "\n" + context)
 
 
-_ADDRESS_STAGE = {"rcpt", ""}
+# Wordings that come from a directory lookup of the address itself, not from a filter: Domino
+# ("not listed in Domino Directory"), Exchange ("recipient name is not recognized"), Outlook.com
+# ("mailbox unavailable"), Gmail ("the address couldn't be found"), Postfix-style replies that
+# name the address ("550 <a@b>: User unknown").
+_DIRECTORY_MISS = re.compile(
+    r"not listed in|not recogni[sz]ed|mailbox unavailable|address couldn't be found|invalid final delivery userid"
+    r"|unknown user:|5\d\d[ :]+<[^<>\s]+@[^<>\s]+>: user unknown|delivery error: dd "
+)
 
 
-def _adjust(reason: Reason, detail: str, status: str, command: str) -> Reason:
-    if reason is Reason.USER_UNKNOWN and not detail.startswith("1.") and command not in _ADDRESS_STAGE:
-        # "User unknown" that neither a X.1.x code nor the RCPT stage backs up: an address refused
-        # after DATA was accepted at RCPT time, so the recipient exists and a filter (or the
-        # recipient's own settings, as Japanese carriers do) refused the message.
-        return Reason.FILTERED
+def _adjust(reason: Reason, detail: str, status: str, command: str, text: str) -> Reason:
+    if reason is Reason.USER_UNKNOWN and not detail.startswith("1.") and command != "rcpt":
+        # "User unknown" that neither a X.1.x code nor the RCPT stage backs up is not enough to
+        # call the address dead: refused after DATA, the recipient existed at RCPT time and a
+        # filter (or the recipient's own settings, as Japanese carriers do: au answers
+        # "550 : User unknown") refused the message. A hard bounce wrongly given stops mail to a
+        # valid customer, so without a stage only the directory wordings count.
+        lowered = mime.lower_ascii(text[:_TEXT_LIMIT])
+        if "delivery error: dd this user doesn't have" in lowered:
+            return reason  # Yahoo refuses unknown addresses only after DATA, in these words
+        if command or not _DIRECTORY_MISS.search(lowered):
+            return Reason.FILTERED
     if reason in (Reason.USER_UNKNOWN, Reason.HOST_UNKNOWN) and command == "mail":
         return Reason.SENDER_REJECTED  # refused at MAIL FROM: about our sender, not the address
     if reason is Reason.HOST_UNKNOWN and status.startswith("4"):

@@ -39,7 +39,8 @@ _FAILURE = re.compile(
     r"|not delivered|user unknown|does not exist|error|failure|fehler|échec|impossible de|no se pudo"
     r"|did not reach|unknown recipient|invalid (?:user|recipient|address)|no such (?:user|mailbox)",
 )
-_STATUS_IN_TEXT = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+# Only failure classes: a transcript also quotes the "250 2.1.0 Ok" replies that went well.
+_STATUS_IN_TEXT = re.compile(r"(?<![\d.])([45])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _REPLY_CODE = re.compile(r"(?<![\d.-])([245]\d\d)(?:[ -]|$)")
 
 
