@@ -208,3 +208,15 @@ def test_a_body_over_the_limit_is_413_naming_pdf_base64(api: Client, acme: Any) 
     )
     assert response.status_code == 413
     assert fields_of(response) == ["pdf_base64"]
+
+
+def test_reading_an_invoice_costs_the_same_queries_however_many_dispatches(
+    api: Client, acme: Any, django_assert_max_num_queries: Any
+) -> None:
+    post_json(api, invoice_payload())
+    for n in range(10):
+        CustomerEmail.objects.create(customer=acme, address=f"extra{n}@acme.example")
+    post_json(api, invoice_payload(number="F-2026-0002"))
+    # token check (1-2), invoice + customer, dispatches, events
+    with django_assert_max_num_queries(5):
+        assert len(api.get("/api/v1/invoices/F-2026-0002").json()["dispatches"]) == 12
