@@ -34,6 +34,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         relay = SandboxRelay(port=options["port"], directory=directory)
+        # Test domains (bounce.sandbox.test, ooo.sandbox.test, ...) answer like a real MTA would:
+        # DSNs and auto-replies fed to the returns ingestion (README, "Returns").
+        from facturier.returns.sandbox_returns import install as install_sandbox_returns
+
+        install_sandbox_returns()
         relay.start()
         self.stdout.write(f"sandbox relay listening on {HOST}:{options['port']}, keeping mail in {directory}")
         try:
