@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from facturier.accounts.models import ApiToken
-from facturier.api.tests.conftest import fields_of
+from facturier.api.tests.helpers import fields_of
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from facturier.api.tests.conftest import fields_of
+from facturier.api.tests.helpers import fields_of
 from facturier.crm.models import Customer, CustomerActivity, CustomerEmail, EmailStatus
 
 pytestmark = pytest.mark.django_db

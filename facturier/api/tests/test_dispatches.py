@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from facturier.api.tests.conftest import fields_of
+from facturier.api.tests.helpers import fields_of
 from facturier.dispatch.services import dispatch_create, dispatch_transition
 from facturier.testing.factories import make_customer, make_invoice
 

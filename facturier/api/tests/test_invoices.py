@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 from pypdf import PdfWriter
 
-from facturier.api.tests.conftest import fields_of, invoice_payload
+from facturier.api.tests.helpers import fields_of, invoice_payload
 from facturier.crm.models import CustomerEmail, EmailStatus
 from facturier.dispatch.models import DeliveryEvent, Dispatch
 from facturier.dispatch.services import dispatch_transition
