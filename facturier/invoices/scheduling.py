@@ -62,4 +62,7 @@ def holiday_calendar(country: str, subdiv: str) -> holidays.HolidayBase:
     milliseconds. The object fills in further years itself when asked about them (expand=True)."""
     if not country:
         return holidays.HolidayBase()  # no holidays configured: only weekends are skipped
-    return holidays.country_holidays(country, subdiv=subdiv or None)
+    # The years a send time can fall in are filled in now, so that threads of the web server do not
+    # all fill them in at once on first use; a long-running worker gets later years lazily.
+    year = timezone.now().year
+    return holidays.country_holidays(country, subdiv=subdiv or None, years=range(year - 1, year + 3))

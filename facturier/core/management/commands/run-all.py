@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import threading
 from types import FrameType
@@ -18,7 +19,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from facturier.core.supervisor import ChildSpec, Supervisor
 from facturier.invoices.demo import demo_password
-from facturier.testing.ports import wait_for_port
 
 # The processes of an embedded installation: (name, facturier command and arguments). Placeholders
 # are filled from the options. Add a process here and run-all starts, watches and stops it.
@@ -87,9 +87,9 @@ class _Announcer:
             return
         probe = "127.0.0.1" if self.host in {"0.0.0.0", "::", ""} else self.host.strip("[]")  # noqa: S104
         try:
-            wait_for_port(self.port, host=probe, timeout=0.1)
-        except TimeoutError:
-            return
+            socket.create_connection((probe, self.port), timeout=0.5).close()
+        except OSError:
+            return  # not listening yet
         self.done = True
         shown = f"[{self.host}]" if ":" in self.host else self.host
         lines = [f"facturier is ready: http://{shown}:{self.port}/"]
