@@ -8,7 +8,7 @@ subject lines that Outlook, Exchange, Gmail, Thunderbird and webmails write in e
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from facturier.returns.classify.parsed import Parsed
 
@@ -86,17 +86,25 @@ for _number, _names in enumerate(
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 
 # Words that introduce the day the person is back, per language. The date that follows is read.
+# Two kinds of wording, per language: "back on <date>" names the return day itself; "away until
+# <date>" names the last day away or the return day, depending on the writer — read as the return
+# day, unless marked inclusive ("inclus", "einschließlich", "t/m"), then the day after. Bare
+# "from"/"dal"/"al" are left out: "away from 3 to 14 May" would give the wrong day.
 _BACK = (
     r"back (?:in the office |at (?:my desk|work) |in |on )?(?:on |from )?"
-    r"|return(?:ing)? (?:to the office )?(?:on |from )?"
-    r"|until|till|through|available (?:again )?(?:on|from)|from"
-    r"|de retour (?:au bureau )?(?:le |à partir du |a partir du )?|retour (?:prévu )?(?:le )?|jusqu'au|jusqu'à"
-    r"|à partir du|a partir du|absent(?:e)? jusqu'au"
-    r"|zurück (?:am|ab)?|wieder (?:im büro |erreichbar |da )?(?:am|ab)|bis (?:zum|einschließlich|am)?|ab dem|ab"
-    r"|de vuelta (?:el )?|hasta el|hasta|a partir del|regreso el|volveré el"
-    r"|di ritorno (?:il )?|rientro (?:il |previsto )?|fino al|dal|al"
-    r"|terug (?:op|vanaf)?|tot en met|tot|vanaf|weer aanwezig (?:op|vanaf)?"
+    r"|return(?:ing)? (?:to the office )?(?:on |from )?|available (?:again )?(?:on|from)"
+    r"|de retour (?:au bureau )?(?:le |à partir du |a partir du |dès le )?|retour (?:prévu )?(?:le )?"
+    r"|à partir du|a partir du|zurück (?:am|ab)?|wieder (?:im büro |erreichbar |da )?(?:am|ab)|ab dem|ab"
+    r"|de vuelta (?:el )?|a partir del|regreso el|volveré el"
+    r"|di ritorno (?:il )?|rientro (?:il |previsto (?:il |per il )?)?"
+    r"|terug (?:op|vanaf)?|vanaf|weer aanwezig (?:op|vanaf)?"
 )
+_UNTIL = (
+    r"until|till|through|jusqu'au|jusqu'à|bis (?:zum|einschließlich|einschliesslich|am)?|hasta el|hasta"
+    r"|fino al|tot en met|t/m|tot"
+)
+_INCLUSIVE_AFTER = re.compile(r"\s*\(?(?:inclus|included|inclusive|incluido|incluso|compreso)", re.I)
+_INCLUSIVE_BEFORE = re.compile(r"einschlie|t/m|tot en met", re.I)
 _WEEKDAY = (
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
     r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|jueves|viernes"
@@ -109,18 +117,23 @@ _DAY_MONTH = (
     rf"(?:\s+(?:de\s+)?(?P<y2>\d{{4}}))?"
 )
 _MONTH_DAY = rf"(?P<m3>{_MONTH_RE})\.?\s+(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y3>\d{{4}}))?"
-_RETURN_DATE = re.compile(
-    rf"(?:{_BACK})\s*(?:le\s+|the\s+|den\s+|el\s+|il\s+)?(?:{_WEEKDAY})?(?:{_ISO}|{_DAY_MONTH}|{_MONTH_DAY}|{_NUMERIC})\b",
-    re.I,
-)
+_DATE = rf"(?:le\s+|the\s+|den\s+|el\s+|il\s+)?(?:{_WEEKDAY})?(?:{_ISO}|{_DAY_MONTH}|{_MONTH_DAY}|{_NUMERIC})\b"
+_BACK_DATE = re.compile(rf"(?:{_BACK})\s*{_DATE}", re.I)
+_UNTIL_DATE = re.compile(rf"(?P<until>{_UNTIL})\s*{_DATE}", re.I)
 
 
 def return_date(text: str, received: date | None) -> date | None:
-    """The first "back on <date>" the text states; years are resolved against `received`."""
-    for match in _RETURN_DATE.finditer(text[:4000]):
+    """The day the person is back, if the text states it; years are resolved against `received`."""
+    text = text[:4000]
+    for match in _BACK_DATE.finditer(text):
         found = _to_date(match, received)
         if found is not None:
             return found
+    for match in _UNTIL_DATE.finditer(text):
+        found = _to_date(match, received)
+        if found is not None:
+            inclusive = _INCLUSIVE_BEFORE.search(match.group("until")) or _INCLUSIVE_AFTER.match(text, match.end())
+            return found + timedelta(days=1) if inclusive else found
     return None
 
 

@@ -22,11 +22,11 @@ def run(raw: bytes, received: date | None, depth: int = 0) -> Verdict:
     if arf.is_arf(p):
         feedback, rcpt = arf.read(p)
         recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.COMPLAINT, reason=Reason.FEEDBACK)
-        return _verdict(common, [recipient], format="arf", feedback_type=feedback)
+        return _verdict(common, [recipient], format="arf", feedback_type=feedback, message_id=p.original_message_id)
     if arf.is_legacy_complaint(p):
         feedback, rcpt = arf.read_legacy(p)
         recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.COMPLAINT, reason=Reason.FEEDBACK)
-        return _verdict(common, [recipient], format="complaint", feedback_type=feedback)
+        return _verdict(common, [recipient], format="complaint", feedback_type=feedback, message_id=_answered_id(p))
     if amazonses.looks_like_ses(p):
         verdict = _ses(p, common)
         if verdict is not None:
@@ -55,7 +55,15 @@ def run(raw: bytes, received: date | None, depth: int = 0) -> Verdict:
     if autoreply.is_auto_reply(p):
         return _auto_reply(p, common, received)
     if human.is_human_reply(p):
-        return _verdict(common, [], kind=Kind.REPLY, reason=Reason.REPLY, format="human", text=p.body_text[:TEXT_LIMIT])
+        return _verdict(
+            common,
+            [],
+            kind=Kind.REPLY,
+            reason=Reason.REPLY,
+            format="human",
+            message_id=_answered_id(p),
+            text=p.body_text[:TEXT_LIMIT],
+        )
     return Verdict(**common)
 
 
@@ -177,9 +185,7 @@ def _action_from_status(status: str) -> str:
 def _read_receipt(p: Parsed, common: dict[str, object], fmt: str) -> Verdict:
     disposition, rcpt, original_id = mdn.read(p)
     recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.READ_RECEIPT, reason=Reason.READ)
-    return _verdict(
-        common, [recipient], format=fmt, disposition=disposition, message_id=original_id or p.original_message_id
-    )
+    return _verdict(common, [recipient], format=fmt, disposition=disposition, message_id=original_id or _answered_id(p))
 
 
 def _auto_reply(p: Parsed, common: dict[str, object], received: date | None) -> Verdict:
@@ -195,9 +201,20 @@ def _auto_reply(p: Parsed, common: dict[str, object], received: date | None) -> 
         format="rfc3834",
         challenge=challenge,
         return_date=back,
-        message_id=p.original_message_id,
+        message_id=_answered_id(p),
         text=p.body_text[:TEXT_LIMIT],
     )
+
+
+def _answered_id(p: Parsed) -> str:
+    """Our Message-ID as the message carries it: the attached original, else In-Reply-To (replies and
+    RFC 3834 §3.1.5 responders set it), else the last References entry."""
+    if p.original_message_id:
+        return p.original_message_id
+    for ids in (mime.message_ids(p.header("In-Reply-To")), mime.message_ids(p.header("References"))[-1:]):
+        if ids:
+            return ids[0]
+    return ""
 
 
 def _date_header(p: Parsed) -> date | None:

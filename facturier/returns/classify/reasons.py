@@ -65,8 +65,8 @@ _PATTERNS: list[tuple[Reason, str]] = [
         Reason.FILTERED,
         # au (KDDI) answers "550 : User unknown", with no address, when the recipient's own
         # filter refuses the sender; an unknown address gets "550 <address>: User unknown".
-        r"5\d\d:? : user unknown|recipient(?:'s)? preferences|(?:refused|rejected|blocked) by (?:the )?recipient(?! domain)|recipient has blocked"
-        r"|blocked by (?:the )?user",
+        r"5\d\d:? : user unknown|recipient(?:'s)? preferences|recipient has blocked|blocked by (?:the )?user"
+        r"|(?:refused|rejected|blocked) by (?:the )?recipient(?! domain)",
     ),
     (
         Reason.USER_UNKNOWN,
