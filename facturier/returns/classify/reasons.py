@@ -142,6 +142,10 @@ _PATTERNS: list[tuple[Reason, str]] = [
         r"|we do not accept mail from|rejected from|address (?:domain|verification)",
     ),
     (
+        Reason.BLOCKED,  # DNS blocklists name our IP: before "spam", which "spamhaus" contains
+        r"blocked using|spamhaus|spamcop|dnsbl|\brbl\b|blacklist|blocklist|listed (?:in|on|at) |reputation",
+    ),
+    (
         Reason.REJECTED_AS_SPAM,
         r"\bspam|junk mail|\buce\b|bulk (?:e-?)?mail|unsolicited|looks like|content filter|phish",
     ),
@@ -166,6 +170,10 @@ _PATTERNS: list[tuple[Reason, str]] = [
     (
         Reason.POLICY,
         r"polic|violat|prohibited|not allowed|not permitted|refused|rejected|filter",
+    ),
+    (
+        Reason.NETWORK,  # the last error of a connection that never happened
+        r"connection (?:refused|reset|timed out)|no route to host|host is unreachable|network is unreachable",
     ),
     (
         Reason.EXPIRED,
@@ -255,6 +263,9 @@ def reason_from_text(text: str) -> Reason | None:
     return None
 
 
+_STATUS_IN_TEXT = re.compile(r"(?<![\d.])([45])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+
+
 def reason_from_status(status: str) -> Reason | None:
     if not status:
         return None
@@ -302,6 +313,11 @@ def smtp_command(text: str) -> str:
 def reason_for(status: str, diagnostic: str, context: str = "") -> Reason:
     """The reason for one failed recipient, from its status code, its own diagnostic and the text
     around it (`context`: the part of the notice that concerns this recipient)."""
+    if not status or status.endswith(".0.0"):
+        # A generic code: the reply itself often carries the precise one ("(#5.1.1)").
+        found = _STATUS_IN_TEXT.search(diagnostic)
+        if found and (not status or found.group(1) == status[0]):
+            status = ".".join(found.groups())
     detail = status.partition(".")[2]
     by_status = reason_from_status(status)
     if detail in _AUTHORITATIVE and by_status is not None:
@@ -328,6 +344,8 @@ _DIRECTORY_MISS = re.compile(
 
 
 def _adjust(reason: Reason, detail: str, status: str, command: str, text: str) -> Reason:
+    if reason in (Reason.USER_UNKNOWN, Reason.HOST_UNKNOWN) and command == "mail":
+        return Reason.SENDER_REJECTED  # refused at MAIL FROM: about our sender, not the address
     if reason is Reason.USER_UNKNOWN and not detail.startswith("1.") and command != "rcpt":
         # "User unknown" that neither a X.1.x code nor the RCPT stage backs up is not enough to
         # call the address dead: refused after DATA, the recipient existed at RCPT time and a
@@ -339,8 +357,6 @@ def _adjust(reason: Reason, detail: str, status: str, command: str, text: str) -
             return reason  # Yahoo refuses unknown addresses only after DATA, in these words
         if command or not _DIRECTORY_MISS.search(lowered):
             return Reason.FILTERED
-    if reason in (Reason.USER_UNKNOWN, Reason.HOST_UNKNOWN) and command == "mail":
-        return Reason.SENDER_REJECTED  # refused at MAIL FROM: about our sender, not the address
     if reason is Reason.HOST_UNKNOWN and status.startswith("4"):
         return Reason.NETWORK  # a DNS failure the MTA will retry is not a missing domain
     return reason
