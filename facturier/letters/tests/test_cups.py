@@ -29,15 +29,19 @@ def cups() -> Iterator[CupsServer]:
         yield server
 
 
-def _printed(out: Path, timeout: float = 60) -> Path:
+def _printed(cups: CupsServer, timeout: float = 120) -> Path:
+    """The PDF cups-pdf wrote, once CUPS reports the job done (the file is written in place, so
+    its mere presence does not mean it is complete)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = sorted(out.glob("*.pdf"))
-        if done:
-            time.sleep(0.5)  # cups-pdf renames into place when done; let the file settle
+        pending = subprocess.run(
+            ["lpstat", "-h", cups.server, "-W", "not-completed", "-o", cups.queue], capture_output=True, text=True
+        ).stdout.strip()
+        done = sorted(cups.out.glob("*.pdf"))
+        if not pending and done and done[0].stat().st_size > 0:
             return done[0]
-        time.sleep(0.2)
-    raise AssertionError(f"cups-pdf wrote nothing to {out} within {timeout}s")
+        time.sleep(0.3)
+    raise AssertionError(f"cups-pdf wrote nothing complete to {cups.out} within {timeout}s")
 
 
 def test_the_batch_is_printed_on_a_real_cups_queue(cups: CupsServer, settings: Any, monkeypatch: Any) -> None:
@@ -51,7 +55,7 @@ def test_the_batch_is_printed_on_a_real_cups_queue(cups: CupsServer, settings: A
     batch = result.batch
     assert batch is not None and batch.state == BatchState.HANDED_OVER, batch and batch.error
     assert f"request id is {cups.queue}-" in batch.output
-    printed = PdfReader(_printed(cups.out))
+    printed = PdfReader(_printed(cups))
     # cups-pdf re-renders through Ghostscript (text comes back without its Unicode mapping), so the
     # page count and size are what can be compared.
     assert len(printed.pages) == batch.page_count == 5
