@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from facturier.bulk.actions import NEEDS_SEND_AT, available_actions
 from facturier.bulk.labels import ACTION_LABELS, label
@@ -41,19 +42,19 @@ class BulkStartForm(forms.Form):
         data = super().clean() or {}
         send_at = data.get("send_at")
         if data.get("action") in NEEDS_SEND_AT and not send_at:
-            self.add_error("send_at", "required for this action")
+            self.add_error("send_at", _("required for this action"))
         if send_at and send_at < timezone.now() - PAST_TOLERANCE:
-            self.add_error("send_at", "is in the past")
+            self.add_error("send_at", _("is in the past"))
         ids: list[int] = []
         for raw in self._raw_ids:
             if not raw.isdigit():
-                self.add_error(None, forms.ValidationError("invoice_ids: %(v)s is not an id", params={"v": raw[:20]}))
+                self.add_error(None, "invoice_ids: " + _("%(value)s is not an invoice id") % {"value": raw[:20]})
                 break
             ids.append(int(raw))
         data["invoice_ids"] = ids
         has_filter = bool((data.get("filter_query") or "").strip())
         if bool(ids) == has_filter:
-            self.add_error(None, "invoice_ids or filter_query: give exactly one of them")
+            self.add_error(None, "invoice_ids or filter_query: " + _("give exactly one of them"))
         return data
 
     def start_request(self) -> StartRequest:

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from facturier.accounts.roles import Role, has_role
 from facturier.bulk.actions import ACTIONS, NEEDS_SEND_AT, ActionContext, Outcome, available_actions
@@ -46,7 +47,7 @@ def _validate(
     *, action: str, params: dict[str, Any], invoice_ids: Iterable[int] | None, filter_query: str | None
 ) -> None:
     if action not in available_actions():
-        raise BulkRequestError("action", f"unknown or unavailable action {action!r}")
+        raise BulkRequestError("action", _("unknown or unavailable action %(action)s") % {"action": repr(action)})
     if action in NEEDS_SEND_AT or params.get("send_at"):
         raw = params.get("send_at")
         try:
@@ -54,9 +55,9 @@ def _validate(
         except ValueError:
             parsed = None
         if parsed is None or timezone.is_naive(parsed):
-            raise BulkRequestError("send_at", "an aware ISO 8601 date and time is required for this action")
+            raise BulkRequestError("send_at", _("a date and time with its time zone is required for this action"))
     if (invoice_ids is None) == (not filter_query):
-        raise BulkRequestError("invoice_ids", "give either invoice_ids or filter_query, not both or neither")
+        raise BulkRequestError("invoice_ids", _("give either invoice_ids or filter_query, not both or neither"))
 
 
 @transaction.atomic
@@ -76,15 +77,17 @@ def bulk_job_start(
     if invoice_ids is not None:
         ids = sorted({int(pk) for pk in invoice_ids})
         if not ids:
-            raise BulkRequestError("invoice_ids", "no invoice selected")
+            raise BulkRequestError("invoice_ids", _("no invoice selected"))
         if len(ids) > MAX_EXPLICIT_IDS:
-            raise BulkRequestError("invoice_ids", f"more than {MAX_EXPLICIT_IDS} invoices: use filter_query")
+            raise BulkRequestError(
+                "invoice_ids", _("more than %(max)d invoices: use filter_query") % {"max": MAX_EXPLICIT_IDS}
+            )
         job.invoice_ids, job.total = ids, len(ids)
     else:
         job.filter_query = canonical_filter_query(filter_query or "")
         if not job.filter_query:
             # An empty filter is "every invoice ever": never what a clerk means by a bulk action.
-            raise BulkRequestError("filter_query", "the filter selects every invoice; narrow it first")
+            raise BulkRequestError("filter_query", _("the filter selects every invoice; narrow it first"))
         job.last_id_at_start = Invoice.objects.aggregate(m=Max("id"))["m"] or 0
         job.total = invoices_matching(job.filter_query).filter(pk__lte=job.last_id_at_start).count()
     job.save()

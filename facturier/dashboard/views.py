@@ -41,7 +41,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "returns_chart": returns_chart(snapshot),
         "domains_chart": domains_chart(snapshot),
         "returns_totals": [(label(RETURN_KIND_LABELS, k), sum(v)) for k, v in snapshot.returns_by_kind.items()],
-        "open_items": [(item, label(WORK_ITEM_KIND_LABELS, item.kind)) for item in snapshot.open_items],
+        "open_items": [
+            (item, label(WORK_ITEM_KIND_LABELS, item.kind), _work_item_url(item.pk)) for item in snapshot.open_items
+        ],
         "open_counts": [(label(WORK_ITEM_KIND_LABELS, k), n) for k, n in snapshot.open_counts.items()],
         "worklist_url": _worklist_url(),
     }
@@ -74,10 +76,14 @@ def _state_rows(snapshot: Dashboard) -> list[dict[str, Any]]:
 
 
 def _worklist_url() -> str:
-    # The worklist screen is being written alongside; its URL name is not settled yet.
-    for name in ("worklist:index", "worklist:list"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return "/worklist/"
+    try:
+        return reverse("worklist:index")
+    except NoReverseMatch:  # the worklist screen is optional for this page
+        return "/worklist/"
+
+
+def _work_item_url(pk: int) -> str | None:
+    try:
+        return reverse("worklist:detail", kwargs={"pk": pk})
+    except NoReverseMatch:
+        return None

@@ -121,7 +121,7 @@ def test_hostile_names_render_as_text(page: Any) -> None:
 
 
 def test_oldest_open_work_items_only_open_ones(page: Any) -> None:
-    titles = [item.title for item, _kind in page.context["open_items"]]
+    titles = [item.title for item, _kind, _url in page.context["open_items"]]
     assert titles == [f"Adresse invalide {HOSTILE}"]
 
 
