@@ -21,7 +21,7 @@ from facturier.dispatch.models import Channel, Dispatch
 from facturier.dispatch.states import State
 from facturier.letters.batches import batch_close, batch_create_immediate
 from facturier.letters.models import Letter
-from facturier.letters.policy import InvalidAddressPolicy, OnInvalidAddress, PostTiming, resolve_policy
+from facturier.letters.policy import InvalidAddressPolicy, OnInvalidAddress, PolicyError, PostTiming, resolve_policy
 from facturier.letters.services import letter_queue
 from facturier.worklist.models import WorkItemKind
 from facturier.worklist.services import work_item_open
@@ -35,7 +35,13 @@ def policy_for(customer: Customer) -> InvalidAddressPolicy:
         "post_timing": settings.FACTURIER_POST_TIMING,
         "resend_on_correction": settings.FACTURIER_RESEND_ON_CORRECTION,
     }
-    return resolve_policy(company=company, preferences=customer.preferences or {})
+    try:
+        return resolve_policy(company=company, preferences=customer.preferences or {})
+    except PolicyError as exc:
+        # A typo in one customer's preferences must not stop the invoice from reaching them:
+        # use the company policy (itself checked by the same function) and say so in the log.
+        log.error("customer %s: %s; using the company policy", customer.external_ref, exc)
+        return resolve_policy(company=company, preferences={})
 
 
 def address_invalid(*, dispatch_id: int, evidence: dict[str, Any]) -> None:

@@ -170,3 +170,11 @@ def test_a_customer_without_postal_address_gives_a_no_postal_address_work_item()
     # The rest still happened: the CRM knows and someone is asked for the e-mail address.
     assert WorkItem.objects.filter(kind=WorkItemKind.INVALID_ADDRESS).exists()
     assert CustomerActivity.objects.filter(kind="address_invalid").exists()
+
+
+def test_a_typo_in_a_customer_preference_falls_back_to_the_company_policy(dupont: Any) -> None:
+    dupont.preferences = {"on_invalid_address": "fax it"}
+    dupont.save()
+    dispatch = bounced_dispatch(make_invoice(customer=dupont))
+    address_invalid(dispatch_id=dispatch.pk, evidence={"status": "5.1.1"})
+    assert Letter.objects.filter(source_dispatch=dispatch).exists()
