@@ -4,7 +4,8 @@ Rules (README "Scheduling"):
 
 - A *valid* instant is one whose local time in the customer's time zone falls on an allowed weekday
   of the window, on a business day (Monday to Friday, not a public holiday), with
-  ``window.start <= local time < window.end``.
+  ``window.start <= local time < window.end``. Holidays are looked up by the customer's local date
+  in the one calendar given (the company's country).
 - Policy ``immediate``: the earliest valid instant not before now.
 - Policy ``next_business_day`` at HH:MM: the next business day after today (the customer's local
   today), at HH:MM local; the earliest valid instant from there. If the window opens later that

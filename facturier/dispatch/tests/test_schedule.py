@@ -162,6 +162,18 @@ def test_next_business_day_gives_the_earliest_valid_instant_after_the_policy_tim
     assert result.astimezone(window.tz).date() > now.astimezone(window.tz).date()
 
 
+@settings(max_examples=300, deadline=None)
+@given(case=around_transitions(), at=quarter_hours)
+def test_next_business_day_gives_the_earliest_valid_instant_around_clock_changes(
+    case: tuple[dt.datetime, SendWindow], at: dt.time
+) -> None:
+    now, window = case
+    policy = Policy(PolicyKind.NEXT_BUSINESS_DAY, at)
+    result = next_send_time(now=now, policy=policy, window=window, holidays=FRANCE)
+    bound = policy_instant(now=now, policy=policy, window=window, holidays=FRANCE)
+    assert_earliest(result, max(now, bound), window)
+
+
 @settings(max_examples=200, deadline=None)
 @given(day=st.dates(dt.date(2024, 1, 1), dt.date(2031, 12, 31)), at=quarter_hours, zone=st.sampled_from(ZONES))
 def test_local_instant_is_the_wall_time_or_the_first_instant_after_a_gap(day: dt.date, at: dt.time, zone: str) -> None:
