@@ -54,3 +54,14 @@ def test_an_operator_redelivers_a_failed_delivery(
 def test_redeliver_needs_post(client: Client, operator: Any, failed_delivery: WebhookDelivery) -> None:
     client.force_login(operator)
     assert client.get(reverse("webhooks:redeliver", args=[failed_delivery.pk])).status_code == 405
+
+
+def test_the_webhook_add_command_prints_the_secret_once(capsys: Any) -> None:
+    from django.core.management import call_command
+
+    from facturier.webhooks.models import WebhookEndpoint
+
+    call_command("webhook-add", "Acme CRM", "https://crm.example.com/hooks", "--event", "address_invalid")
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.events == ["address_invalid"]
+    assert f"secret (shown once): {endpoint.secret}" in capsys.readouterr().out
