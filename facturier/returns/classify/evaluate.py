@@ -49,7 +49,8 @@ class Score:
     total: int = 0
     kind_right: int = 0
     rcpt_right: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # the time `per_second` is computed from (CPU time in the bench)
+    wall_seconds: float = 0.0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[str] = field(default_factory=list)
 

@@ -13,11 +13,34 @@ from __future__ import annotations
 import binascii
 import email.header
 import re
-from collections.abc import Iterator
-from functools import cached_property
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar, overload
+
+T = TypeVar("T")
+
+
+class lazy(Generic[T]):
+    """functools.cached_property without its per-access lock (Python 3.11 takes an RLock on every
+    first access): computed once, then found in the instance dict, which a non-data descriptor
+    lets win. A Parsed message lives in one thread."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    @overload
+    def __get__(self, obj: None, cls: type | None = None) -> lazy[T]: ...
+    @overload
+    def __get__(self, obj: object, cls: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, cls: type | None = None) -> T | lazy[T]:
+        if obj is None:
+            return self
+        value = self.func(obj)
+        obj.__dict__[self.name] = value
+        return value
+
 
 _CRLF = re.compile(rb"\r\n?")
-_FIELD_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+[ \t]*\Z")
 _PARAM = re.compile(r';\s*([\w.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
 MAX_DEPTH = 12  # hostile nesting costs at most this deep
 MAX_PARTS = 200
@@ -59,7 +82,7 @@ class Part:
     def keys(self) -> list[str]:
         return [k for k, _v in self.headers]
 
-    @cached_property
+    @lazy
     def _content_type(self) -> tuple[str, dict[str, str]]:
         value = self.get("content-type") or ""
         main = value.split(";", 1)[0].strip().lower()
@@ -81,7 +104,7 @@ class Part:
     def is_attachment(self) -> bool:
         return (self.get("content-disposition") or "").lower().startswith("attachment")
 
-    @cached_property
+    @lazy
     def text(self) -> str:
         """The decoded body of a leaf; charset and transfer-encoding errors are replaced."""
         return decode_bytes(self.decoded, self.param("charset") or "utf-8")
@@ -139,26 +162,28 @@ def _parse(data: bytes, depth: int, counter: list[int]) -> Part:
     return part
 
 
+_FOLD = re.compile(r"\n(?![ \t])")  # a newline that does not continue a folded header
+
+
 def _split_headers(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
     if data.startswith(b"From ") and b"\n" in data:
         data = data.split(b"\n", 1)[1]  # an mbox envelope line, not a header
     end = data.find(b"\n\n")
     block, body = (data, b"") if end < 0 else (data[:end], data[end + 2 :])
     headers: list[tuple[str, str]] = []
-    lines = _text(block).split("\n")
-    for index, line in enumerate(lines):
-        if line[:1] in (" ", "\t") and headers:
-            name, value = headers[-1]
-            headers[-1] = (name, value + " " + line.strip())
-            continue
-        name, sep, value = line.partition(":")
-        if not sep or not name or not _FIELD_NAME.match(name):
+    # One unit per logical header (a line and its folded continuation lines, RFC 5322 §2.2.3):
+    # splitting at unfolded newlines keeps the Python loop to one turn per header.
+    units = _FOLD.split(_text(block))
+    for index, unit in enumerate(units):
+        name, sep, value = unit.partition(":")
+        name = name.rstrip()  # obsolete syntax allows blanks before the colon (RFC 5322 §4.5)
+        if not sep or not name or " " in name or "\t" in name or "\n" in name:
             # Not a header: the header block ended without a blank line (RFC 5322 §2.1 is broken
             # by some MTAs); what follows is body, as the standard parser also decides.
-            rest = "\n".join(lines[index:]).encode("utf-8", "surrogateescape")
+            rest = "\n".join(units[index:]).encode("utf-8", "surrogateescape")
             body = rest + (b"\n\n" + body if end >= 0 else b"")
             break
-        headers.append((name.rstrip().lower(), value.strip()))
+        headers.append((name.lower(), value.strip()))
     return headers, body
 
 

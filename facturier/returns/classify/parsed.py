@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
 
 from facturier.returns.classify import mime
+from facturier.returns.classify.mime import lazy
 
 # Lines that start the copy of our own message inside a plain-text bounce (Sendmail, Postfix, qmail,
 # Exim, Exchange, Domino, Courier, ...). Anything after them is our text, not the MTA's, and must not
@@ -27,7 +27,7 @@ _ORIGINAL_MARKER = re.compile(
 
 
 _MARKER_HINT = re.compile(
-    r"--|\*\*\*|original|returned message|undelivered message|unsent message|copy of|below this line"
+    r"-{2,}|\*{3,}|original|returned message|undelivered message|unsent message|copy of|below this line"
     r"|follow|content-type: message/rfc822|return-path: <|received: from"
 )
 
@@ -39,31 +39,31 @@ class Parsed:
     def header(self, name: str) -> str:
         return mime.header(self.msg, name)
 
-    @cached_property
+    @lazy
     def subject(self) -> str:
         return self.header("Subject")
 
-    @cached_property
+    @lazy
     def from_addr(self) -> str:
         return mime.first_address(self.header("From"))
 
-    @cached_property
+    @lazy
     def from_header(self) -> str:
         return self.header("From")
 
-    @cached_property
+    @lazy
     def to_addrs(self) -> tuple[str, ...]:
         return mime.address_list(self.header("To"))
 
-    @cached_property
+    @lazy
     def ctype(self) -> str:
         return self.msg.ctype
 
-    @cached_property
+    @lazy
     def report_type(self) -> str:
         return self.msg.param("report-type").lower()
 
-    @cached_property
+    @lazy
     def parts(self) -> list[mime.Part]:
         return list(mime.leaves(self.msg))
 
@@ -73,7 +73,7 @@ class Parsed:
                 return part
         return None
 
-    @cached_property
+    @lazy
     def body_text(self) -> str:
         """The human-readable text of the message itself (not of attached messages)."""
         texts: list[str] = []
@@ -92,11 +92,11 @@ class Parsed:
             texts = [mime.html_to_text(h) for h in html]
         return "\n".join(texts)
 
-    @cached_property
+    @lazy
     def body_lower(self) -> str:
         return mime.lower_ascii(self.body_text)
 
-    @cached_property
+    @lazy
     def bounce_text(self) -> str:
         """body_text cut before the copy of the original message."""
         text = self.body_text
@@ -109,7 +109,7 @@ class Parsed:
                 return text[:start]
         return text
 
-    @cached_property
+    @lazy
     def original_headers(self) -> mime.Part | None:
         """Headers of the returned message (attached message/rfc822 or text/rfc822-headers)."""
         for part in self.parts:
@@ -120,7 +120,7 @@ class Parsed:
                 return mime.parse(part.decoded.lstrip())
         return None
 
-    @cached_property
+    @lazy
     def original_message_id(self) -> str:
         orig = self.original_headers
         if orig is not None:
@@ -130,7 +130,7 @@ class Parsed:
         match = _INLINE_MSGID.search(self.body_text[len(self.bounce_text) :]) or _INLINE_MSGID.search(self.body_text)
         return match.group(1) if match else ""
 
-    @cached_property
+    @lazy
     def original_to(self) -> tuple[str, ...]:
         orig = self.original_headers
         if orig is not None:
@@ -139,7 +139,7 @@ class Parsed:
         match = _INLINE_TO.search(tail)
         return mime.address_list(match.group(1)) if match else ()
 
-    @cached_property
+    @lazy
     def original_from(self) -> str:
         orig = self.original_headers
         if orig is not None:
