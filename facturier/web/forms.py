@@ -109,7 +109,10 @@ class InvoiceFilterForm(forms.Form):
 
 
 def parse_invoice_query(query: QueryDict) -> tuple[InvoiceFilterForm, InvoiceFilters, PageRequest]:
-    form = InvoiceFilterForm(query)
+    data = query.copy()
+    # Without this the row-count select would show its first choice while the page used the default.
+    data.setdefault("size", str(DEFAULT_PAGE_SIZE))
+    form = InvoiceFilterForm(data)
     filters = form.filters()
     page = PageRequest(
         after=Cursor.decode(query.get("after")),

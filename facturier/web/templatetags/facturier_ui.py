@@ -93,19 +93,6 @@ def evidence_items(evidence: Any) -> list[tuple[str, str, bool]]:
     return rows
 
 
-@register.filter
-def filesize(value: Any) -> str:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return ""
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{formats.number_format(n / 1024, 1, use_l10n=True)} KB"
-    return f"{formats.number_format(n / 1024 / 1024, 1, use_l10n=True)} MB"
-
-
 @register.simple_tag
 def url_or_none(url_name: str, *args: Any) -> str | None:
     """{% url_or_none 'worklist:index' as worklist_url %}: None instead of an error when unrouted."""

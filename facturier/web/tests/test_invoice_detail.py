@@ -102,7 +102,11 @@ def test_live_fragment_refreshes_only_when_something_happened(viewer_client: Cli
 
 
 @pytest.mark.parametrize("role_fixture", ["viewer", "operator", "admin_user"])
-def test_every_role_may_read_the_pdf(client: Client, request: pytest.FixtureRequest, role_fixture: str) -> None:
+def test_every_role_may_read_the_pdf(
+    client: Client, db: None, request: pytest.FixtureRequest, role_fixture: str
+) -> None:
+    # `db` in the signature, not only through getfixturevalue: pytest-django orders tests by the
+    # fixtures it sees, and must run this one before the transactional (flushing) browser test.
     client.force_login(request.getfixturevalue(role_fixture))
     make_invoice(number="F-ROLE-1")
     assert client.get("/invoices/F-ROLE-1/pdf/").status_code == 200

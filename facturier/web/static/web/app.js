@@ -65,6 +65,19 @@
     }
   });
 
+  // Bookmarkable URLs without noise: the filter form leaves its empty fields out of the query.
+  document.addEventListener("htmx:configRequest", function (e) {
+    if (e.detail.verb !== "get" || !e.target.matches("form.filters")) return;
+    var params = e.detail.parameters;
+    var keys = params instanceof FormData ? Array.from(params.keys()) : Object.keys(params);
+    keys.forEach(function (k) {
+      var v = params instanceof FormData ? params.getAll(k) : params[k];
+      if (v === "" || (Array.isArray(v) && v.every(function (x) { return x === ""; }))) {
+        if (params instanceof FormData) params.delete(k); else delete params[k];
+      }
+    });
+  });
+
   // A refresh replaces the table: keep the row the clerk had selected.
   document.addEventListener("htmx:afterSwap", function () {
     if (!selectedKey) return;
