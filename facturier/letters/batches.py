@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from facturier.crm.activities import customer_activity_record
+from facturier.dispatch.models import Dispatch
 from facturier.dispatch.services import dispatch_transition
 from facturier.dispatch.states import State
 from facturier.letters.cutoff import company_cutoff
@@ -50,7 +51,10 @@ def cut_off_due(*, now: dt.datetime) -> int:
     """Worker step: close and print every open batch whose cut-off has come; finish recording
     batches whose hand-over was interrupted. Returns how many batches it handled."""
     handled = 0
-    for batch_id in PrintBatch.objects.filter(state=BatchState.OPEN, due_at__lte=now).values_list("id", flat=True):
+    # Immediate batches are closed by whoever fills them (print now), never here: the worker would
+    # otherwise print one half-filled.
+    due = PrintBatch.objects.filter(state=BatchState.OPEN, immediate=False, due_at__lte=now)
+    for batch_id in due.values_list("id", flat=True):
         if batch_close(batch_id=batch_id, now=now) is not None:
             handled += 1
     for batch in PrintBatch.objects.filter(state=BatchState.HANDED_OVER, letters__state=LetterState.QUEUED).distinct():
@@ -143,8 +147,13 @@ def _letters_handed_over(*, batch: PrintBatch, now: dt.datetime) -> None:
 
 @transaction.atomic
 def _letter_handed_over(*, letter: Letter, batch: PrintBatch, now: dt.datetime) -> None:
+    # Claim the letter first: two workers finishing the same batch record each letter once.
+    if not Letter.objects.filter(pk=letter.pk, state=LetterState.QUEUED).update(
+        state=LetterState.HANDED_OVER, handed_over_at=now
+    ):
+        return
     evidence = {"batch": batch.pk, "output": batch.output, "letter": letter.pk}
-    dispatch = letter.dispatch
+    dispatch = Dispatch.objects.select_for_update().select_related("invoice").get(pk=letter.dispatch_id)
     if dispatch.state == State.SCHEDULED:
         dispatch_transition(
             dispatch=dispatch,
@@ -165,9 +174,6 @@ def _letter_handed_over(*, letter: Letter, batch: PrintBatch, now: dt.datetime) 
             at=now,
             accepted_at=now,
         )
-    letter.state = LetterState.HANDED_OVER
-    letter.handed_over_at = now
-    letter.save(update_fields=["state", "handed_over_at"])
     customer_activity_record(
         customer=letter.customer,
         invoice=dispatch.invoice,
@@ -183,7 +189,10 @@ def batch_mark_posted(*, batch: PrintBatch, user_id: int | None = None, now: dt.
     now = now or timezone.now()
     for letter in batch.letters.filter(state=LetterState.HANDED_OVER).select_related("dispatch__invoice"):
         with transaction.atomic():
-            if letter.dispatch.state == State.ACCEPTED:
+            claimed = Letter.objects.filter(pk=letter.pk, state=LetterState.HANDED_OVER).update(
+                state=LetterState.POSTED, posted_at=now
+            )
+            if claimed and letter.dispatch.state == State.ACCEPTED:
                 dispatch_transition(
                     dispatch=letter.dispatch,
                     to=State.DELIVERED,
@@ -194,9 +203,6 @@ def batch_mark_posted(*, batch: PrintBatch, user_id: int | None = None, now: dt.
                     user_id=user_id,
                     at=now,
                 )
-            letter.state = LetterState.POSTED
-            letter.posted_at = now
-            letter.save(update_fields=["state", "posted_at"])
     batch.state = BatchState.POSTED
     batch.posted_at = now
     batch.save(update_fields=["state", "posted_at"])

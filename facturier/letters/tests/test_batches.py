@@ -126,3 +126,24 @@ def test_the_print_batch_command_prints_the_open_batch_now(capsys: Any) -> None:
     assert f"batch {letter.batch_id}: handed_over, 1 letters" in capsys.readouterr().out
     call_command("print-batch", "--now")
     assert "no open batch" in capsys.readouterr().out
+
+
+def test_the_worker_leaves_a_print_now_batch_to_whoever_fills_it() -> None:
+    from facturier.letters.batches import batch_create_immediate
+
+    batch = batch_create_immediate(now=timezone.now())
+    letter_queue(invoice=_invoice(), reason="print_now", batch=batch)
+    assert cut_off_due(now=timezone.now() + dt.timedelta(days=1)) == 0
+    batch.refresh_from_db()
+    assert batch.state == BatchState.OPEN
+
+
+def test_finishing_a_hand_over_twice_records_each_letter_once() -> None:
+    from facturier.crm.models import CustomerActivity
+    from facturier.letters.batches import _letters_handed_over
+
+    result = letters_print_now(invoice_ids=[_invoice().pk], actor="t")
+    assert result.batch is not None
+    _letters_handed_over(batch=result.batch, now=timezone.now())
+    assert CustomerActivity.objects.filter(kind="letter_printed").count() == 1
+    assert result.letters[0].invoice.events.filter(kind="letter_handed_over").count() == 1
