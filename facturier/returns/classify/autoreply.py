@@ -12,16 +12,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from facturier.returns.classify.parsed import Parsed
 
+# The words responders put first in the subject (Outlook/Exchange "Automatic reply:", "Réponse
+# automatique :", "Abwesenheitsnotiz:", "Afwezigheidsmelding:", Lotus "AUTO:", ...). Only at the start:
+# "Re: absence de paiement" is a person writing about an absence.
 _SUBJECT = re.compile(
-    r"^(?:auto(?:matic|matische?|matique|matica|m[aá]tica|matisch)?[ -]?(?:reply|response|answer|antwort"
+    r"^\s*(?:auto(?:matic|matische?|matique|matica|m[aá]tica|matisch)?[ -]?(?:reply|response|answer|antwort"
     r"|r[eé]ponse|risposta|respuesta|antwoord)|auto:|autoreply|autoresponse|out of (?:the )?office"
     r"|abwesenheit|abwesend|absence|absent|afwezig|afwezigheid|ausser haus|außer haus|fuera de la oficina"
-    r"|ausencia|assente|assenza|fuori (?:sede|ufficio)|vacation|on vacation|away from|congés|en congé"
-    r"|automatisch antwoord|r[ée]ponse automatique|respuesta autom[aá]tica|risposta automatica"
-    r"|resposta autom[aá]tica|out-of-office|ooo\b)"
-    r"|(?:out of (?:the )?office|abwesenheitsnotiz|afwezigheidsmelding|absence|auto.?reply|automatic reply"
-    r"|r[ée]ponse automatique|automatische antwort|respuesta autom[aá]tica|risposta automatica"
-    r"|automatisch antwoord|away until|away from (?:the )?office|i am away|je suis absent|vacances)",
+    r"|ausencia|assente|assenza|fuori (?:sede|ufficio)|vacation|on vacation|away from|away until|congés"
+    r"|en congé|en vacances|vacances|urlaub|ferien|vakantie|vacaciones|ferie|automatisch antwoord"
+    r"|r[ée]ponse automatique|respuesta autom[aá]tica|risposta automatica|resposta autom[aá]tica"
+    r"|out-of-office|ooo\b|i am away|je suis absent)",
     re.I,
 )
 

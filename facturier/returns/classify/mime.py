@@ -254,8 +254,8 @@ def decode_words(value: str) -> str:
 def decode_bytes(payload: bytes, charset: str = "utf-8") -> str:
     try:
         return payload.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        pass
+    except (LookupError, UnicodeError, ValueError):
+        pass  # unknown or malformed charset names ("\x80s-ascii", NULs) as well as bad bytes
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError:

@@ -23,11 +23,16 @@ _BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|failure notice"
     r"|returned mail|mail delivery|delivery has failed|could not be delivered|non[- ]?delivery|nicht zustellbar"
     r"|unzustellbar|non remis|non distribuable|échec de (?:la )?(?:remise|distribution)|no se puede entregar"
-    r"|mancato recapito|onbestelbaar|bounce|rejected|mail system error|message (?:not delivered|status)"
+    r"|mancato recapito|onbestelbaar|mail system error|message not delivered"
     r"|delivery notification|warning: could not|failed delivery|mail failure|error sending|returned to sender"
     r"|permanent error|delivery error|undeliverable|delayed mail|delivery delayed|unable to deliver"
-    r"|not delivered|nondeliverable|notice of delivery|failed mail|sending failed|mail could not"
-    r"|unsuccessful|failed:|error|problem delivering|delivery notice|return(?:ed)?|fail",
+    r"|nondeliverable|notice of delivery|failed mail|sending failed|mail could not|problem delivering",
+    re.I,
+)
+# Words a person may also put in a subject ("Re: error on invoice 12"): they count only when the
+# sender is a mail system.
+_WEAK_SUBJECT = re.compile(
+    r"bounce|rejected|error|fail|return|unsuccessful|not delivered|message status|delivery (?:notice|report)",
     re.I,
 )
 # Addresses that belong to the notice machinery, never the failed recipient.
@@ -55,16 +60,19 @@ class TextRecipient:
 def looks_like_bounce(p: Parsed) -> bool:
     if p.header("X-Failed-Recipients"):
         return True
+    """A notice from a mail system about a failed delivery, as opposed to a person's message."""
+    if p.header("X-Failed-Recipients"):
+        return True
     from_header = p.from_header
     sender_is_system = bool(_BOUNCE_FROM.search(from_header)) or not from_header
-    subject_says = bool(_BOUNCE_SUBJECT.search(p.subject))
-    return_path_null = p.header("Return-Path").strip() in ("<>", "")
-    if sender_is_system and subject_says:
+    strong_subject = bool(_BOUNCE_SUBJECT.search(p.subject))
+    # RFC 5321 §4.5.5: notifications are sent with a null reverse-path.
+    null_sender = p.header("Return-Path").replace(" ", "") == "<>"
+    if (sender_is_system or null_sender) and (strong_subject or _WEAK_SUBJECT.search(p.subject)):
         return True
-    return bool(
-        (sender_is_system or subject_says or return_path_null)
-        and _FAILURE.search(p.body_lower[: min(len(p.bounce_text), 6000)])
-    )
+    if not (sender_is_system or null_sender or strong_subject):
+        return False
+    return bool(_FAILURE.search(p.body_lower[: min(len(p.bounce_text), 6000)]))
 
 
 def read(p: Parsed) -> list[TextRecipient]:
