@@ -4,11 +4,10 @@ customer whose address bounced (from the ERP, a CRM, or later the customer porta
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from facturier.crm.address_correction import AddressCorrectionError, customer_email_correct
+from facturier.crm.inputs import InputError, NotFoundError
 from facturier.crm.models import Customer
 
 router = Router(tags=["customers"])
@@ -45,13 +44,15 @@ def email_correction(request: HttpRequest, external_ref: str, payload: EmailCorr
     """The old address is kept in history (inactive, replaced_by the new one); open invalid-address
     work items are closed; bounced invoices are sent again when the policy says so. 404 for an
     unknown customer, 422 when an address is unknown or invalid."""
-    customer = get_object_or_404(Customer, external_ref=external_ref)
+    customer = Customer.objects.filter(external_ref=external_ref).first()
+    if customer is None:
+        raise NotFoundError("external_ref", f"no customer with external_ref {external_ref!r}")
     try:
         result = customer_email_correct(
             customer=customer, old_address=payload.old_address, new_address=payload.new_address, actor=_actor(request)
         )
     except AddressCorrectionError as exc:
-        raise HttpError(422, f"{exc.field}: {exc.message}") from None
+        raise InputError(exc.field, exc.message) from None  # the API's one error shape, with the field
     return EmailCorrectionOut(
         customer=customer.external_ref,
         new_address=result.new_email.address,

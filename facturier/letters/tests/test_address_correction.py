@@ -126,7 +126,9 @@ def test_the_api_refuses_unknown_customers_bad_input_and_missing_tokens(
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     payload = json.dumps({"old_address": OLD, "new_address": "nope"})
     url = "/api/v1/customers/DUP-1/email-correction"
-    assert client.post(url, data=payload, content_type="application/json", **auth).status_code == 422
+    refused = client.post(url, data=payload, content_type="application/json", **auth)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["field"] == "new_address"
     assert (
         client.post(url.replace("DUP-1", "NOPE"), data=payload, content_type="application/json", **auth).status_code
         == 404
