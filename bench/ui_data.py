@@ -84,7 +84,7 @@ def statements(*, invoices: int, customers: int, days: int, pending_days: int) -
             "invoices",
             f"""INSERT INTO invoices_invoice (id, created_at, updated_at, number, customer_id, issue_date, due_date,
                 total, currency, pdf, pdf_sha256, source, status, status_detail, last_event_at, extra)
-            SELECT i, now(), now(), 'F-' || lpad(i::text, 8, '0'), 1 + (i * 7919) % {customers}, d, d + 30,
+            SELECT i, now(), now(), 'F-' || lpad(i::text, 8, '0'), 1 + (i::bigint * 7919) % {customers}, d, d + 30,
                 round((20 + {ri} * 3.7)::numeric, 2), 'EUR', 'invoices/bench/' || i || '.pdf',
                 md5(i::text) || md5(i::text), 'api',
                 CASE WHEN d > current_date - {pending_days} THEN 'scheduled' ELSE {_status_case(ri)} END,

@@ -54,8 +54,9 @@ def bulk_job_next_chunk(*, job: BulkJob, size: int) -> tuple[list[Invoice], list
 
 
 def bulk_job_for_display(*, job_id: int) -> BulkJob:
-    return BulkJob.objects.select_related("created_by").get(pk=job_id)
+    # The explicit id list (up to 10,000 ids) is never shown: not loaded on every poll.
+    return BulkJob.objects.defer("invoice_ids").get(pk=job_id)
 
 
 def bulk_jobs_recent(*, limit: int = 50) -> list[BulkJob]:
-    return list(BulkJob.objects.select_related("created_by").order_by("-id")[:limit])
+    return list(BulkJob.objects.defer("invoice_ids", "skipped_examples").order_by("-id")[:limit])
