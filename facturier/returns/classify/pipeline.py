@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 from datetime import date
+from typing import Any
 
 from facturier.returns.classify import arf, autoreply, dsn, human, mdn, mime, reasons
 from facturier.returns.classify.parsed import Parsed
@@ -48,7 +50,13 @@ def run(raw: bytes, received: date | None, depth: int = 0) -> Verdict:
         forwarded = _forwarded_report(p, received, depth)
         if forwarded is not None:
             return forwarded
-        recipients = [_failure(t.rcpt, t.status, t.diagnostic, "") for t in generic.read(p)]
+        if generic.is_delay_warning(p):
+            recipients = [
+                RecipientVerdict(t.rcpt, Kind.DELAYED, Reason.DELAYED, t.status, "delayed", t.diagnostic)
+                for t in generic.read(p)
+            ]
+        else:
+            recipients = [_failure(t.rcpt, t.status, t.diagnostic, "") for t in generic.read(p)]
         return _verdict(common, recipients, format="text-bounce", message_id=p.original_message_id)
     if mdn.is_old_receipt(p):
         return _read_receipt(p, common, "read-subject")
@@ -64,7 +72,7 @@ def run(raw: bytes, received: date | None, depth: int = 0) -> Verdict:
             message_id=_answered_id(p),
             text=p.body_text[:TEXT_LIMIT],
         )
-    return Verdict(**common)
+    return common
 
 
 def _forwarded_report(p: Parsed, received: date | None, depth: int) -> Verdict | None:
@@ -83,7 +91,7 @@ def _forwarded_report(p: Parsed, received: date | None, depth: int) -> Verdict |
     return None
 
 
-def _ses(p: Parsed, common: dict[str, object]) -> Verdict | None:
+def _ses(p: Parsed, common: Verdict) -> Verdict | None:
     note = amazonses.read(p)
     if note is None or not note.recipients:
         return None
@@ -107,26 +115,27 @@ def _ses(p: Parsed, common: dict[str, object]) -> Verdict | None:
     )
 
 
-def _common(p: Parsed) -> dict[str, object]:
-    return {
-        "subject": p.subject,
-        "from_addr": p.from_addr,
-        "to_addrs": p.to_addrs,
-        "in_reply_to": (mime.message_ids(p.header("In-Reply-To")) or ("",))[0],
-        "references": mime.message_ids(p.header("References")),
-    }
+def _common(p: Parsed) -> Verdict:
+    """The fields every verdict carries, read from the message's own headers; kind unknown."""
+    return Verdict(
+        subject=p.subject,
+        from_addr=p.from_addr,
+        to_addrs=p.to_addrs,
+        in_reply_to=(mime.message_ids(p.header("In-Reply-To")) or ("",))[0],
+        references=mime.message_ids(p.header("References")),
+    )
 
 
-def _verdict(common: dict[str, object], recipients: list[RecipientVerdict], **fields: object) -> Verdict:
-    first = recipients[0] if recipients else None
-    values: dict[str, object] = dict(common)
-    if first is not None:
+def _verdict(common: Verdict, recipients: list[RecipientVerdict], **fields: Any) -> Verdict:
+    """`common` with the recipients, the first recipient's kind and reason, and `fields`."""
+    values: dict[str, Any] = {"recipients": tuple(recipients)}
+    if recipients:
+        first = recipients[0]
         values.update(
             kind=first.kind, reason=first.reason, status=first.status, rcpt=first.rcpt, diagnostic=first.diagnostic
         )
-    values["recipients"] = tuple(recipients)
     values.update(fields)
-    return Verdict(**values)  # type: ignore[arg-type]
+    return dataclasses.replace(common, **values)
 
 
 def _failure(
@@ -182,13 +191,13 @@ def _action_from_status(status: str) -> str:
     return {"2": "delivered", "4": "delayed"}.get(status[:1], "failed")
 
 
-def _read_receipt(p: Parsed, common: dict[str, object], fmt: str) -> Verdict:
+def _read_receipt(p: Parsed, common: Verdict, fmt: str) -> Verdict:
     disposition, rcpt, original_id = mdn.read(p)
     recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.READ_RECEIPT, reason=Reason.READ)
     return _verdict(common, [recipient], format=fmt, disposition=disposition, message_id=original_id or _answered_id(p))
 
 
-def _auto_reply(p: Parsed, common: dict[str, object], received: date | None) -> Verdict:
+def _auto_reply(p: Parsed, common: Verdict, received: date | None) -> Verdict:
     challenge = autoreply.is_challenge(p)
     if received is None:
         received = _date_header(p)

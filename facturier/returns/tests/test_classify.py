@@ -128,6 +128,12 @@ def test_delayed_dsn_is_delayed_not_a_bounce() -> None:
     assert v.message_id == "<inv.FA-2026-0500.d3003@facturier.example>"
 
 
+def test_plain_text_delay_warning_is_delayed() -> None:
+    v = verdict("exim-delay-warning.eml")
+    assert (v.kind, v.status, v.rcpt) == (Kind.DELAYED, "4.7.1", "reception@cabinet-lent.example")
+    assert "Greylisting" in v.diagnostic
+
+
 def test_relayed_success_dsn_is_delivered() -> None:
     v = verdict("dsn-delivered.eml")
     assert (v.kind, v.status, v.rcpt) == (Kind.DELIVERED, "2.0.0", "facturation@bonclient.example")

@@ -46,7 +46,6 @@ _FAILURE = re.compile(
 )
 # Only failure classes: a transcript also quotes the "250 2.1.0 Ok" replies that went well.
 _STATUS_IN_TEXT = re.compile(r"(?<![\d.])([45])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-_REPLY_CODE = re.compile(r"(?<![\d.-])([245]\d\d)(?:[ -]|$)")
 
 
 @dataclass
@@ -54,7 +53,6 @@ class TextRecipient:
     rcpt: str
     status: str
     diagnostic: str
-    remote_mta: str = ""
 
 
 def looks_like_bounce(p: Parsed) -> bool:
@@ -73,6 +71,24 @@ def looks_like_bounce(p: Parsed) -> bool:
     if not (sender_is_system or null_sender or strong_subject):
         return False
     return bool(_FAILURE.search(p.body_lower[: min(len(p.bounce_text), 6000)]))
+
+
+# Warnings that a delivery is late, sent while the MTA keeps retrying (Exim "Warning: message ...
+# delayed 24 hours", Sendmail "Warning: could not send message for past 4 hours", Postfix "Delayed
+# Mail (still being retried)", Exchange "Delivery Status Notification (Delay)").
+_DELAY_SUBJECT = re.compile(
+    r"delayed|\(delay\)|still being retried|warning: could not send|will (?:keep|continue) trying|verzögert|retardé",
+    re.I,
+)
+_DELAY_TEXT = re.compile(
+    r"this is a warning only|will (?:continue|keep) (?:trying|to try)|attempts will continue|will be retried"
+    r"|not yet been delivered|no action is required on your part|still being retried|will retry"
+)
+
+
+def is_delay_warning(p: Parsed) -> bool:
+    text = p.body_lower[: min(len(p.bounce_text), 6000)]
+    return bool(_DELAY_SUBJECT.search(p.subject) and _DELAY_TEXT.search(text))
 
 
 def read(p: Parsed) -> list[TextRecipient]:
