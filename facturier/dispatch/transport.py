@@ -7,6 +7,7 @@ step a refusal came, and the exact reply is our evidence. So the transaction is 
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
@@ -85,6 +87,20 @@ def outcome_for(code: int) -> Outcome:
     return Outcome.PERM_FAIL if 500 <= code < 600 else Outcome.TEMP_FAIL
 
 
+class PendingSend:
+    """A message handed to the relay whose final answer may still be on its way."""
+
+    def __init__(self, transport: SmtpTransport, *, done: SendResult | None = None, dsn: bool = False) -> None:
+        self._transport = transport
+        self.done = done
+        self.dsn = dsn
+
+    def result(self) -> SendResult:
+        if self.done is None:
+            self.done = self._transport._finish(self)
+        return self.done
+
+
 class SmtpTransport:
     """One SMTP connection reused across sends; reconnects when the server dropped it."""
 
@@ -93,6 +109,7 @@ class SmtpTransport:
         self.timeout = timeout
         self.local_hostname = local_hostname or settings.FACTURIER_MESSAGE_ID_DOMAIN
         self._conn: smtplib.SMTP | None = None
+        self._pending: PendingSend | None = None
 
     @classmethod
     def from_settings(cls) -> SmtpTransport:
@@ -105,6 +122,8 @@ class SmtpTransport:
         self.close()
 
     def close(self) -> None:
+        if self._pending is not None:
+            self._pending.result()  # the answer is evidence: read it before hanging up
         conn, self._conn = self._conn, None
         if conn is not None:
             try:
@@ -133,17 +152,30 @@ class SmtpTransport:
         return conn
 
     def send(self, *, envelope_from: str, recipient: str, data: bytes, envid: str) -> SendResult:
-        """Hand one message to the relay; never raises for SMTP or network trouble."""
+        """Hand one message to the relay and wait for its answer; never raises for SMTP or network trouble."""
+        return self.begin(envelope_from=envelope_from, recipient=recipient, data=data, envid=envid).result()
+
+    def begin(self, *, envelope_from: str, recipient: str, data: bytes, envid: str) -> PendingSend:
+        """Hand one message over (MAIL, RCPT, DATA and the content) without waiting for the final reply.
+
+        The relay's work on the content (a large part of each send) then overlaps with the caller's
+        own work, such as recording the previous answer. Only one message is in flight per
+        connection: a new begin() first reads the answer still owed.
+        """
+        if self._pending is not None:
+            self._pending.result()
         reused = self._conn is not None
-        result = self._attempt(envelope_from, recipient, data, envid)
+        pending = self._start(envelope_from, recipient, data, envid)
         # A reused connection the server closed while idle fails at MAIL, before anything was
         # handed over: reconnecting once is safe. A drop during DATA is not retried here (the
         # relay may have the message); it comes back as temp_fail for the worker's backoff.
-        if reused and result.code is None and result.step in {"connect", "mail"}:
-            result = self._attempt(envelope_from, recipient, data, envid)
-        return result
+        done = pending.done
+        if reused and done is not None and done.code is None and done.step in {"connect", "mail"}:
+            pending = self._start(envelope_from, recipient, data, envid)
+        self._pending = None if pending.done else pending
+        return pending
 
-    def _attempt(self, envelope_from: str, recipient: str, data: bytes, envid: str) -> SendResult:
+    def _start(self, envelope_from: str, recipient: str, data: bytes, envid: str) -> PendingSend:
         step = "connect"
         dsn = False
         try:
@@ -160,12 +192,34 @@ class SmtpTransport:
                 code, reply = conn.rcpt(recipient, rcpt_opts)
             if code in (250, 251):
                 step = "data"
-                code, reply = conn.data(data)
-        except smtplib.SMTPResponseException as exc:  # DATA refused before 354, AUTH refused, ...
+                code, reply = conn.docmd("data")
+                if code == 354:
+                    # What smtplib.data() does, minus waiting for the reply: dot-stuffing and the
+                    # terminating "." line (data already has CRLF line ends, see message.py).
+                    body = _LEADING_DOT.sub(b"..", data)
+                    conn.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+                    return PendingSend(self, dsn=dsn)
+        except smtplib.SMTPResponseException as exc:  # AUTH refused, ...
             code, reply = exc.smtp_code, exc.smtp_error
         except (smtplib.SMTPException, OSError) as exc:  # OSError covers timeouts and refusals
-            self._drop()
-            return SendResult(Outcome.TEMP_FAIL, None, f"{type(exc).__name__}: {exc}", step, self.endpoint.display, dsn)
+            return PendingSend(self, done=self._broken(exc, step, dsn))
+        return PendingSend(self, done=self._conclude(code, reply, step, dsn))
+
+    def _finish(self, pending: PendingSend) -> SendResult:
+        if self._pending is pending:
+            self._pending = None
+        try:
+            assert self._conn is not None
+            code, reply = self._conn.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            return self._broken(exc, "data", pending.dsn)
+        return self._conclude(code, reply, "data", pending.dsn)
+
+    def _broken(self, exc: BaseException, step: str, dsn: bool) -> SendResult:
+        self._drop()
+        return SendResult(Outcome.TEMP_FAIL, None, f"{type(exc).__name__}: {exc}", step, self.endpoint.display, dsn)
+
+    def _conclude(self, code: int, reply: bytes | str, step: str, dsn: bool) -> SendResult:
         outcome = outcome_for(code)
         if step == "connect":
             # A refusal while connecting (greeting, STARTTLS, AUTH) says nothing about this

@@ -28,7 +28,10 @@ import logging
 import os
 import socket
 import threading
+from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -39,9 +42,9 @@ from django.utils import timezone
 from facturier.crm.models import CustomerEmail, EmailStatus
 from facturier.dispatch.message import OutboundMessage, build_message
 from facturier.dispatch.models import Channel, DeliveryEvent, Dispatch, DispatchAttempt
-from facturier.dispatch.services import dispatch_transition, invoice_event, invoice_refresh_status
-from facturier.dispatch.states import State
-from facturier.dispatch.transport import Outcome, SendResult, SmtpTransport
+from facturier.dispatch.services import dispatch_transition, invoice_event
+from facturier.dispatch.states import State, rollup
+from facturier.dispatch.transport import Outcome, PendingSend, SendResult, SmtpTransport
 from facturier.invoices.models import Invoice
 from facturier.worklist.models import WorkItem, WorkItemKind, WorkItemState
 from facturier.worklist.services import work_item_close, work_item_open
@@ -90,15 +93,22 @@ def claim_due(*, now: dt.datetime, limit: int, worker: str) -> list[int]:
         ),
     }
     with transaction.atomic():
+        due = due.values_list("pk", "invoice_id", "recipient")
         if connection.vendor == "postgresql":
-            rows = list(due.select_for_update(skip_locked=True).values_list("pk", "invoice_id", "recipient")[:limit])
-            Dispatch.objects.filter(pk__in=[r[0] for r in rows]).update(**claim)
-        else:
-            rows = [
-                r
-                for r in due.values_list("pk", "invoice_id", "recipient")[:limit]
-                if Dispatch.objects.filter(pk=r[0], state=State.SCHEDULED).update(**claim) == 1
-            ]
+            # Rows another worker holds are skipped, not waited for: each worker gets its own batch.
+            due = due.select_for_update(skip_locked=True)
+        rows = list(due[:limit])
+        # The state condition makes the claim safe even without the lock (on SQLite, the
+        # IMMEDIATE transaction holds the write lock from its first statement anyway): if the
+        # count says some row changed under us, keep only the rows this claim really took.
+        got = Dispatch.objects.filter(pk__in=[r[0] for r in rows], state=State.SCHEDULED).update(**claim)
+        if got != len(rows):
+            ours = set(
+                Dispatch.objects.filter(
+                    pk__in=[r[0] for r in rows], claimed_by=worker, sending_since=stamp
+                ).values_list("pk", flat=True)
+            )
+            rows = [r for r in rows if r[0] in ours]
         _record_claims(rows, now=stamp, worker=worker)
     return [r[0] for r in rows]
 
@@ -119,10 +129,25 @@ def _record_claims(rows: list[tuple[int, int, str]], *, now: dt.datetime, worker
         )
         for pk, invoice_id, recipient in rows
     )
-    invoice_ids = sorted({r[1] for r in rows})
-    Invoice.objects.filter(pk__in=invoice_ids).update(last_event_at=now)
+    _refresh_invoices(sorted({r[1] for r in rows}), now=now)
+
+
+def _refresh_invoices(invoice_ids: list[int], *, now: dt.datetime) -> None:
+    """invoice_refresh_status for a whole batch in two queries plus one UPDATE per distinct status.
+
+    Same rule as services.current_dispatch_states: the newest dispatch per channel and recipient
+    speaks for the invoice (a re-send supersedes the dispatch it re-sends).
+    """
+    latest: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
+    rows = Dispatch.objects.filter(invoice_id__in=invoice_ids).order_by("id")
+    for invoice_id, channel, recipient, state in rows.values_list("invoice_id", "channel", "recipient", "state"):
+        latest[invoice_id][(channel, recipient.lower())] = state
+    by_status: dict[tuple[str, str], list[int]] = defaultdict(list)
     for invoice_id in invoice_ids:
-        invoice_refresh_status(invoice_id=invoice_id)
+        status, detail = rollup(latest[invoice_id].values())
+        by_status[(status, detail[:200])].append(invoice_id)
+    for (status, detail), ids in by_status.items():
+        Invoice.objects.filter(pk__in=ids).update(status=status, status_detail=detail, last_event_at=now)
 
 
 def release_claims(ids: list[int], *, worker: str) -> int:
@@ -164,31 +189,89 @@ def process_due(
         return 0
     own = transport is None
     transport = transport or SmtpTransport.from_settings()
-    done = 0
+    # The batch's rows (not their PDFs) in one query.
+    dispatches = list(Dispatch.objects.select_related("invoice__customer").filter(pk__in=ids).order_by("due_at", "id"))
     try:
-        for pk in ids:
-            if should_stop():
-                release_claims(ids[done:], worker=worker)
-                break
-            send_one(pk, transport=transport, worker=worker)
-            done += 1
+        return _send_batch(dispatches, transport=transport, worker=worker, should_stop=should_stop)
     finally:
         if own:
             transport.close()
+
+
+@dataclass
+class _InFlight:
+    """A message with the relay whose answer is not recorded yet."""
+
+    dispatch_id: int
+    built: OutboundMessage
+    started: dt.datetime
+    pending: PendingSend
+
+    def record(self, worker: str) -> None:
+        record_result(self.dispatch_id, self.pending.result(), self.built, started=self.started, worker=worker)
+
+
+def _send_batch(
+    dispatches: list[Dispatch], *, transport: SmtpTransport, worker: str, should_stop: Callable[[], bool]
+) -> int:
+    """Send a claimed batch as a short pipeline: render the next message in a helper thread and
+    record the previous answer while the relay works on the current message.
+
+    At most three messages are in memory (rendering, with the relay, being recorded), whatever the
+    batch size. A crash can leave two sent-but-unrecorded dispatches instead of one: both become
+    uncertain after the lease, as before.
+    """
+    done = 0
+    in_flight: _InFlight | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as renderer:
+        ahead = renderer.submit(_build, dispatches[0])
+        try:
+            for i, dispatch in enumerate(dispatches):
+                if should_stop():
+                    ahead.cancel()
+                    release_claims([d.pk for d in dispatches[i:]], worker=worker)
+                    break
+                built = ahead.result()
+                if i + 1 < len(dispatches):
+                    ahead = renderer.submit(_build, dispatches[i + 1])
+                started = timezone.now()
+                if isinstance(built, Exception):
+                    log.error("dispatch %s: cannot build the message: %r", dispatch.pk, built)
+                    _record_build_failure(dispatch.pk, built, started=started, worker=worker)
+                else:
+                    pending = transport.begin(
+                        envelope_from=built.envelope_from, recipient=built.recipient, data=built.data, envid=built.token
+                    )
+                    previous, in_flight = in_flight, _InFlight(dispatch.pk, built, started, pending)
+                    if previous is not None:
+                        previous.record(worker)
+                done += 1
+        finally:
+            if in_flight is not None:
+                in_flight.record(worker)  # "finish the current message", also when stopping
     return done
 
 
+def _build(dispatch: Dispatch) -> OutboundMessage | Exception:
+    # Runs in the render thread: files and templates only, no database access (the invoice and
+    # customer came with the dispatch), so the thread never opens a connection of its own.
+    try:
+        return build_message(dispatch)
+    except Exception as exc:  # unreadable PDF, broken template, unusable address: nothing is sent
+        return exc
+
+
 def send_one(dispatch_id: int, *, transport: SmtpTransport, worker: str) -> str:
-    """Build, send and record one claimed dispatch; return its new state."""
+    """Build, send and record one claimed dispatch, waiting for the answer; return its new state."""
     dispatch = Dispatch.objects.select_related("invoice__customer").get(pk=dispatch_id)
     started = timezone.now()
-    try:
-        out = build_message(dispatch)
-    except Exception as exc:  # unreadable PDF, broken template, unusable address: nothing was sent
-        log.exception("dispatch %s: cannot build the message", dispatch_id)
-        return _record_build_failure(dispatch_id, exc, started=started, worker=worker)
-    result = transport.send(envelope_from=out.envelope_from, recipient=out.recipient, data=out.data, envid=out.token)
-    return record_result(dispatch_id, result, out, started=started, worker=worker)
+    built = _build(dispatch)
+    if isinstance(built, Exception):
+        return _record_build_failure(dispatch.pk, built, started=started, worker=worker)
+    result = transport.send(
+        envelope_from=built.envelope_from, recipient=built.recipient, data=built.data, envid=built.token
+    )
+    return record_result(dispatch.pk, result, built, started=started, worker=worker)
 
 
 def _evidence(result: SendResult, out: OutboundMessage) -> dict[str, object]:
@@ -446,7 +529,13 @@ def _mark_uncertain(dispatch: Dispatch, *, lease: int, now: dt.datetime) -> None
 # --- Loop -----------------------------------------------------------------------------------------
 
 
-def run_worker(*, once: bool = False, batch: int | None = None, stop: threading.Event | None = None) -> int:
+def run_worker(
+    *,
+    once: bool = False,
+    batch: int | None = None,
+    stop: threading.Event | None = None,
+    idle_seconds: float = IDLE_SLEEP_SECONDS,
+) -> int:
     """Send and run the periodic jobs until stopped (or, with once, until nothing is due)."""
     from facturier.core.jobs import run_jobs_once
 
@@ -465,5 +554,5 @@ def run_worker(*, once: bool = False, batch: int | None = None, stop: threading.
             if once and sent == 0:
                 break
             if sent == 0:
-                stop.wait(IDLE_SLEEP_SECONDS)
+                stop.wait(idle_seconds)
     return total

@@ -60,7 +60,13 @@ def _make_due(count: int, *, invoices: int = 50) -> None:
     past = timezone.now() - dt.timedelta(minutes=1)
     Dispatch.objects.bulk_create(
         (
-            Dispatch(invoice=invs[i % invoices], recipient=f"r{i}@example.test", scheduled_at=past, due_at=past, token=new_token())
+            Dispatch(
+                invoice=invs[i % invoices],
+                recipient=f"r{i}@example.test",
+                scheduled_at=past,
+                due_at=past,
+                token=new_token(),
+            )
             for i in range(count)
         ),
         batch_size=500,

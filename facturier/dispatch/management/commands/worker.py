@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from facturier.dispatch.worker import run_worker
+from facturier.dispatch.worker import IDLE_SLEEP_SECONDS, run_worker, worker_id
 
 
 class Command(BaseCommand):
@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="process what is due now, then exit")
         parser.add_argument(
             "--batch", type=int, default=None, help="dispatches claimed at a time (FACTURIER_WORKER_BATCH)"
+        )
+        parser.add_argument(
+            "--idle", type=float, default=IDLE_SLEEP_SECONDS, help="seconds to wait when nothing is due (default 1)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -32,5 +35,7 @@ class Command(BaseCommand):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, request_stop)
             signal.signal(signal.SIGINT, request_stop)
-        sent = run_worker(once=options["once"], batch=options["batch"], stop=stop)
+        self.stdout.write(f"worker {worker_id()} ready")
+        self.stdout.flush()
+        sent = run_worker(once=options["once"], batch=options["batch"], stop=stop, idle_seconds=options["idle"])
         self.stdout.write(f"worker stopped: {sent} dispatch(es) handled")
