@@ -34,6 +34,7 @@ DOMAINS = ("bounce.sandbox.test", "full.sandbox.test", "ooo.sandbox.test", "dela
 # Seconds before a made-up return is ingested: after the worker has recorded "accepted", as with a real MTA.
 DELAY_SECONDS = 1.0
 REPORTING_MTA = "sandbox.facturier.test"
+RETRIES = 5
 REPLY_TEXT = (
     "Bonjour,\r\n\r\nMerci pour la facture. Pouvez-vous indiquer notre numéro de commande ?\r\n\r\nCordialement"
 )
@@ -227,19 +228,30 @@ def made_up_returns(meta: dict[str, Any], raw: bytes, *, today: dt.date | None =
 def _deliver_all(meta: dict[str, Any], raw: bytes) -> None:
     from django.db import close_old_connections
 
-    from facturier.returns.ingest import ingest
-
     start = time.monotonic()
     close_old_connections()
     try:
         for made in sorted(made_up_returns(meta, raw), key=lambda m: m.after):
             time.sleep(max(0.0, start + made.after - time.monotonic()))
-            try:
-                ingest(raw=made.raw, source="sandbox", envelope_to=made.envelope_to)
-            except Exception:
-                log.exception("sandbox return could not be ingested")
+            _ingest_with_retries(made)
     finally:
         close_old_connections()
+
+
+def _ingest_with_retries(made: MadeUpReturn) -> None:
+    from facturier.returns.ingest import TemporaryStoreError, ingest
+
+    # As an MTA would: a temporary failure (database busy) is retried, not dropped.
+    for attempt in range(RETRIES):
+        try:
+            ingest(raw=made.raw, source="sandbox", envelope_to=made.envelope_to)
+            return
+        except TemporaryStoreError:
+            time.sleep(0.5 * (attempt + 1))
+        except Exception:
+            log.exception("sandbox return could not be ingested")
+            return
+    log.error("sandbox return dropped after %d tries (database unavailable)", RETRIES)
 
 
 def sandbox_hook(meta: dict[str, Any], raw: bytes) -> None:

@@ -4,6 +4,8 @@ shaped like those real MTAs send (Postfix's DSN layout, RFC 3834 auto-replies, r
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
@@ -109,3 +111,29 @@ def personal(
         msg[name] = value
     msg.set_content(body)
     return msg.as_bytes()
+
+
+class Completions:
+    """Counts calls of a wrapped function that have finished, so a test can wait for background
+    work (listener, sandbox threads) without polling the database meanwhile: the test database,
+    SQLite in shared-cache memory, answers "table is locked" to a reader while another thread writes."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.count = 0
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._cond:
+                    self.count += 1
+                    self._cond.notify_all()
+
+        return inner
+
+    def wait(self, n: int, *, timeout: float = 30, why: Callable[[], str] = lambda: "") -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.count >= n, timeout):
+                raise AssertionError(f"only {self.count} of {n} background steps finished in {timeout}s {why()}")

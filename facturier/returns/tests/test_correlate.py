@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from facturier.returns import services as returns_services
+from facturier.returns.classify import Kind, Verdict
 from facturier.returns.ingest import ingest
 from facturier.returns.models import InboundState
 from facturier.returns.tests.helpers import dsn, personal, sent_dispatch, verp
@@ -60,16 +62,29 @@ def test_original_message_id_in_the_returned_headers_is_the_third_rule() -> None
     assert _matched_by(raw) == (d.pk, "message_id")
 
 
-def test_in_reply_to_ties_a_reply() -> None:
+def test_a_reply_is_tied_by_the_message_id_it_answers() -> None:
+    # The classifier reports the answered Message-ID (In-Reply-To) as the original message's id.
     d = sent_dispatch(recipient="alice@customer.example")
     raw = personal(sender="someone-else@customer.example", in_reply_to=d.message_id or "")
-    assert _matched_by(raw) == (d.pk, "in_reply_to")
+    assert _matched_by(raw) == (d.pk, "message_id")
 
 
-def test_references_tie_a_reply_when_in_reply_to_is_missing() -> None:
+def _verdict_match(monkeypatch: pytest.MonkeyPatch, verdict: Verdict) -> tuple[int | None, str]:
+    monkeypatch.setattr(returns_services, "classify", lambda raw: verdict)
+    return _matched_by(personal(sender="x@customer.example", body=repr(verdict)))
+
+
+def test_in_reply_to_is_the_fourth_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     d = sent_dispatch(recipient="alice@customer.example")
-    raw = personal(sender="bob@customer.example", references=f"<unrelated@x.example> {d.message_id}")
-    assert _matched_by(raw) == (d.pk, "in_reply_to")
+    verdict = Verdict(kind=Kind.REPLY, in_reply_to=d.message_id or "", from_addr="bob@customer.example")
+    assert _verdict_match(monkeypatch, verdict) == (d.pk, "in_reply_to")
+
+
+def test_references_are_read_newest_first_when_in_reply_to_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    older = sent_dispatch(recipient="alice@customer.example")
+    newer = sent_dispatch(recipient="alice@customer.example")
+    verdict = Verdict(kind=Kind.REPLY, references=(older.message_id or "", newer.message_id or ""))
+    assert _verdict_match(monkeypatch, verdict) == (newer.pk, "in_reply_to")
 
 
 def test_recipient_within_the_window_is_the_last_rule_and_takes_the_latest_dispatch() -> None:

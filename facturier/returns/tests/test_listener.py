@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ from facturier.returns import listener
 from facturier.returns.ingest import TemporaryStoreError
 from facturier.returns.listener import ReturnsController, start_listener
 from facturier.returns.models import InboundMessage, InboundState
-from facturier.returns.tests.helpers import dsn, sent_dispatch, verp
+from facturier.returns.tests.helpers import Completions, dsn, sent_dispatch, verp
 from facturier.testing.ports import free_port
 
 # The server stores from its own thread: the test's data must be committed for it to see it.
@@ -21,37 +20,37 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def lmtp_server() -> Iterator[ReturnsController]:
+def processed(monkeypatch: pytest.MonkeyPatch) -> Completions:
+    completions = Completions()
+    monkeypatch.setattr(listener, "_process", completions.wrap(listener._process))
+    return completions
+
+
+@pytest.fixture
+def lmtp_server(processed: Completions) -> Iterator[ReturnsController]:
     controller = start_listener(host="127.0.0.1", port=free_port(), lmtp=True)
     yield controller
     controller.stop()
 
 
-def _wait_processed(pk: int, timeout: float = 15) -> InboundMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        inbound = InboundMessage.objects.get(pk=pk)
-        if inbound.state != InboundState.STORED:
-            return inbound
-        time.sleep(0.05)
-    raise AssertionError(f"inbound {pk} still unprocessed after {timeout}s")
-
-
-def test_lmtp_delivery_is_stored_before_250_then_processed(lmtp_server: ReturnsController) -> None:
+def test_lmtp_delivery_is_stored_before_250_then_processed(
+    lmtp_server: ReturnsController, processed: Completions
+) -> None:
     d = sent_dispatch()
     with smtplib.LMTP("127.0.0.1", lmtp_server.port) as client:
         refused = client.sendmail("", [verp(d.token)], dsn(d, to="x@y.example", envid=""))
     assert refused == {}
     inbound = InboundMessage.objects.get()  # committed before the 250 came back
     assert (inbound.source, inbound.envelope_to) == ("lmtp", verp(d.token))
-    inbound = _wait_processed(inbound.pk)
+    processed.wait(1)
+    inbound.refresh_from_db()
     assert inbound.state == InboundState.PROCESSED
     assert inbound.verdicts.get().matched_by == "verp"
     d.refresh_from_db()
     assert d.state == State.BOUNCED_HARD
 
 
-def test_lmtp_answers_once_per_recipient_after_data(lmtp_server: ReturnsController) -> None:
+def test_lmtp_answers_once_per_recipient_after_data(lmtp_server: ReturnsController, processed: Completions) -> None:
     d = sent_dispatch()
     client = smtplib.LMTP("127.0.0.1", lmtp_server.port)
     try:
@@ -64,6 +63,7 @@ def test_lmtp_answers_once_per_recipient_after_data(lmtp_server: ReturnsControll
         assert first[0] == 250 and second[0] == 250
     finally:
         client.close()
+    processed.wait(1)
     assert InboundMessage.objects.count() == 1
     assert InboundMessage.objects.get().envelope_to == verp(d.token)  # the VERP one of the two
 

@@ -5,7 +5,6 @@ the DSN says, with Postfix's words on the invoice's timeline."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,9 @@ from facturier.dispatch.services import dispatch_create
 from facturier.dispatch.states import State
 from facturier.dispatch.transport import SmtpTransport, parse_smtp_url
 from facturier.dispatch.worker import process_due
+from facturier.returns import listener
 from facturier.returns.listener import start_listener
+from facturier.returns.tests.helpers import Completions
 from facturier.testing import postfix
 from facturier.testing.factories import make_customer, make_invoice
 from facturier.testing.ports import free_port
@@ -41,6 +42,13 @@ def mta() -> Iterator[postfix.PostfixInstance]:
 
 
 @pytest.fixture
+def processed(monkeypatch: pytest.MonkeyPatch) -> Completions:
+    completions = Completions()
+    monkeypatch.setattr(listener, "_process", completions.wrap(listener._process))
+    return completions
+
+
+@pytest.fixture
 def send(mta: postfix.PostfixInstance, settings: Any) -> Any:
     settings.FACTURIER_RETURN_PATH = f"bounces@{mta.returns_domain}"
     settings.SMTP_URL = f"smtp://127.0.0.1:{mta.smtp_port}"
@@ -57,18 +65,20 @@ def send(mta: postfix.PostfixInstance, settings: Any) -> Any:
     return run
 
 
-def _wait_state(dispatch: Dispatch, state: State, mta: postfix.PostfixInstance, timeout: float = 30) -> Dispatch:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        dispatch.refresh_from_db()
-        if dispatch.state == state:
-            return dispatch
-        time.sleep(0.2)
-    raise AssertionError(f"dispatch {dispatch.pk} is {dispatch.state}, not {state}; Postfix log:\n{mta.log[-3000:]}")
+def _after_dsn(
+    dispatch: Dispatch, processed: Completions, mta: postfix.PostfixInstance, timeout: float = 30
+) -> Dispatch:
+    # Wait for the listener to have processed Postfix's DSN; only then read (see Completions).
+    processed.wait(1, timeout=timeout, why=lambda: f"; Postfix log:\n{mta.log[-3000:]}")
+    dispatch.refresh_from_db()
+    return dispatch
 
 
-def test_unknown_user_comes_back_as_postfixs_dsn_and_ends_bounced_hard(mta: postfix.PostfixInstance, send: Any) -> None:
-    dispatch = _wait_state(send("nouser42@example.test"), State.BOUNCED_HARD, mta)
+def test_unknown_user_comes_back_as_postfixs_dsn_and_ends_bounced_hard(
+    mta: postfix.PostfixInstance, send: Any, processed: Completions
+) -> None:
+    dispatch = _after_dsn(send("nouser42@example.test"), processed, mta)
+    assert dispatch.state == State.BOUNCED_HARD
     event = DeliveryEvent.objects.get(dispatch=dispatch, kind="bounce")
     assert event.evidence["status"] == "5.1.1"
     assert event.evidence["matched_by"] == "verp"
@@ -79,15 +89,21 @@ def test_unknown_user_comes_back_as_postfixs_dsn_and_ends_bounced_hard(mta: post
     assert DeliveryEvent.objects.filter(dispatch=dispatch, kind="address_invalid").exists()
 
 
-def test_success_dsn_from_a_real_mailbox_gives_delivered(mta: postfix.PostfixInstance, send: Any) -> None:
-    dispatch = _wait_state(send("client@example.test"), State.DELIVERED, mta)
+def test_success_dsn_from_a_real_mailbox_gives_delivered(
+    mta: postfix.PostfixInstance, send: Any, processed: Completions
+) -> None:
+    dispatch = _after_dsn(send("client@example.test"), processed, mta)
+    assert dispatch.state == State.DELIVERED
     event = DeliveryEvent.objects.get(dispatch=dispatch, kind="dsn")
     assert event.evidence["status"].startswith("2.")
     assert any(mta.maildir.glob("new/*"))  # the invoice itself reached the mailbox
 
 
 @pytest.mark.slow
-def test_deferral_gives_a_delay_dsn_and_delayed(mta: postfix.PostfixInstance, send: Any) -> None:
-    dispatch = _wait_state(send("someone@slow.example.test"), State.DELAYED, mta, timeout=45)
+def test_deferral_gives_a_delay_dsn_and_delayed(
+    mta: postfix.PostfixInstance, send: Any, processed: Completions
+) -> None:
+    dispatch = _after_dsn(send("someone@slow.example.test"), processed, mta, timeout=45)
+    assert dispatch.state == State.DELAYED
     event = DeliveryEvent.objects.get(dispatch=dispatch, kind="dsn")
     assert event.evidence["status"].startswith("4.")
