@@ -57,10 +57,10 @@ class ReturnsHandler:
         self.lmtp = lmtp
         self.process = process
         self.source = "lmtp" if lmtp else "smtp"
-        # One thread for the database: SQLite writes are serialised anyway, and it keeps Django's
-        # per-thread connections few.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="returns-db")
-        self.pending: list[asyncio.Future[Any]] = []
+        # One thread stores, one processes: SQLite writes are serialised anyway, few threads keep
+        # Django's per-thread connections few, and a slow processing never delays the next 250.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="returns-store")
+        self.processor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="returns-process")
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
@@ -79,7 +79,8 @@ class ReturnsHandler:
             log.exception("returns listener: unexpected error while storing")
             return self._reply("451 4.3.0 Temporary local problem, try again later", rcpts)
         if self.process:
-            self.pending.append(loop.run_in_executor(self.executor, _process, inbound_id))
+            # Not awaited: the MTA gets its answer now; close() waits for what is queued.
+            loop.run_in_executor(self.processor, _process, inbound_id)
         return self._reply(f"250 2.0.0 Stored as {inbound_id}", rcpts)
 
     def _reply(self, line: str, rcpts: list[str]) -> str:
@@ -88,6 +89,7 @@ class ReturnsHandler:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        self.processor.shutdown(wait=True)
 
 
 class ReturnsController(Controller):

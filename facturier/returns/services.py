@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from facturier.dispatch.states import State
 from facturier.returns.actions import Finding, return_act
 from facturier.returns.classify import RecipientVerdict, Verdict, classify
 from facturier.returns.correlate import candidate_addresses, correlate
@@ -29,6 +31,14 @@ MAX_ATTEMPTS = 5
 STUCK_AFTER = dt.timedelta(minutes=5)
 
 DONE_STATES = (InboundState.PROCESSED, InboundState.UNMATCHED)
+# A local relay can return its DSN before the worker has recorded the 250 (the dispatch is still
+# `sending`): wait for the worker a little, in this call, before leaving it to retry_failed.
+BUSY_TRIES = 20
+BUSY_WAIT_SECONDS = 0.5
+
+
+class DispatchBusy(Exception):
+    """The return is about a dispatch whose sending is still being recorded: process it a bit later."""
 
 
 def _jsonable(value: Any) -> Any:
@@ -109,6 +119,8 @@ def _process(inbound: InboundMessage, now: dt.datetime) -> tuple[str, str]:
             inbound=inbound, verdict=verdict, finding=finding, dispatch_id=match.dispatch and match.dispatch.pk
         )
         if match.dispatch is not None:
+            if match.dispatch.state == State.SENDING:
+                raise DispatchBusy(f"dispatch {match.dispatch.pk} is still being sent; the return will be retried")
             return_act(dispatch=match.dispatch, finding=finding)
             matched += 1
     if not matched:
@@ -124,27 +136,39 @@ def _process(inbound: InboundMessage, now: dt.datetime) -> tuple[str, str]:
 def inbound_process(*, inbound_id: int, now: dt.datetime | None = None) -> str:
     """Classify, correlate and act on a stored message, once. Never raises: a failure marks it
     `failed` with the error (retryable); the raw message is never touched."""
-    now = now or timezone.now()
+    for _ in range(BUSY_TRIES - 1):
+        try:
+            return _process_once(inbound_id=inbound_id, now=now or timezone.now())
+        except DispatchBusy:
+            time.sleep(BUSY_WAIT_SECONDS)
+        except Exception as exc:  # whatever breaks, the message must stay visible and retryable
+            log.exception("processing inbound %s failed", inbound_id)
+            _mark_failed(inbound_id=inbound_id, exc=exc, now=now or timezone.now())
+            return InboundState.FAILED
     try:
-        with transaction.atomic():
-            # The row lock (PostgreSQL) or the IMMEDIATE transaction (SQLite) makes a second
-            # processor wait here, then see `processed` and do nothing: no action happens twice.
-            inbound = InboundMessage.objects.select_for_update().get(pk=inbound_id)
-            if inbound.state in DONE_STATES:
-                return inbound.state
-            state, kind = _process(inbound, now)
-            InboundMessage.objects.filter(pk=inbound_id).update(
-                state=state,
-                kind=kind[:20],
-                error="",
-                processed_at=now,
-                process_attempts=F("process_attempts") + 1,
-            )
-            return state
+        return _process_once(inbound_id=inbound_id, now=now or timezone.now())
     except Exception as exc:
-        log.exception("processing inbound %s failed", inbound_id)
-        _mark_failed(inbound_id=inbound_id, exc=exc, now=now)
+        log.warning("processing inbound %s failed: %s", inbound_id, exc)
+        _mark_failed(inbound_id=inbound_id, exc=exc, now=now or timezone.now())
         return InboundState.FAILED
+
+
+def _process_once(*, inbound_id: int, now: dt.datetime) -> str:
+    with transaction.atomic():
+        # The row lock (PostgreSQL) or the IMMEDIATE transaction (SQLite) makes a second
+        # processor wait here, then see `processed` and do nothing: no action happens twice.
+        inbound = InboundMessage.objects.select_for_update().get(pk=inbound_id)
+        if inbound.state in DONE_STATES:
+            return inbound.state
+        state, kind = _process(inbound, now)
+        InboundMessage.objects.filter(pk=inbound_id).update(
+            state=state,
+            kind=kind[:20],
+            error="",
+            processed_at=now,
+            process_attempts=F("process_attempts") + 1,
+        )
+        return state
 
 
 def _mark_failed(*, inbound_id: int, exc: BaseException, now: dt.datetime) -> None:

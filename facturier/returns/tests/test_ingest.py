@@ -186,3 +186,19 @@ def test_pipe_process_exits_75_when_the_database_cannot_be_opened(tmp_path: Path
         check=False,
     )
     assert proc.returncode == 75, proc.stderr.decode()
+
+
+def test_a_return_for_a_dispatch_still_being_sent_waits_for_the_worker_then_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A local relay can bounce before the worker has recorded the 250.
+    monkeypatch.setattr(returns_services, "BUSY_TRIES", 2)
+    monkeypatch.setattr(returns_services, "BUSY_WAIT_SECONDS", 0.01)
+    d = sent_dispatch(state=State.SENDING, accepted_at=None)
+    inbound = ingest(raw=dsn(d), source="lmtp")
+    assert inbound.state == InboundState.FAILED and "still being sent" in inbound.error
+    assert not ReturnVerdict.objects.exists()
+    type(d).objects.filter(pk=d.pk).update(state=State.ACCEPTED, accepted_at=timezone.now())
+    assert retry_failed(now=timezone.now() + dt.timedelta(minutes=5)) == 1
+    d.refresh_from_db()
+    assert d.state == State.BOUNCED_HARD
