@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from facturier.returns.classify import classify
-from facturier.returns.classify.evaluate import Score, load_labels
+from facturier.returns.classify.evaluate import Score, load_labels, reason_ok
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "sisimai"
@@ -32,17 +32,22 @@ ROUNDS = 3
 GROUPS = ("bsd", "not")
 
 Result = tuple[str, str]  # (kind, first recipient)
+_reasons: list[str] = []  # facturier's reasons in the last round, for the information line
 Run = tuple[list[Result], float, float]  # results, wall seconds, CPU seconds
 
 
 def run_facturier(paths: list[Path]) -> Run:
     classify(paths[0].read_bytes())  # warm-up: compiled patterns, lazy imports
     results: list[Result] = []
+    reasons: list[str] = []
     wall, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         v = classify(path.read_bytes())
         results.append((str(v.kind), v.rcpt))
-    return results, time.perf_counter() - wall, time.process_time() - cpu
+        reasons.append(v.reason)
+    elapsed = time.perf_counter() - wall, time.process_time() - cpu
+    _reasons[:] = reasons
+    return results, *elapsed
 
 
 def run_flufl(paths: list[Path]) -> Run:
@@ -138,6 +143,9 @@ def main() -> None:
             f"{sisimai.wall_seconds / ours.wall_seconds:.1f}x by wall time (target >= 3x)"
         )
     print("targets for facturier: kind accuracy >= 95 %, recipient accuracy >= 98 %")
+    if _reasons:
+        agree = sum(reason_ok(label, reason) for label, reason in zip(labels, _reasons, strict=True))
+        print(f"information: facturier's reason equals the label's Sisimai reason for {agree / len(labels):.1%}")
 
 
 if __name__ == "__main__":

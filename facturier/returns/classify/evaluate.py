@@ -20,6 +20,53 @@ from pathlib import Path
 _EQUIVALENT = {"delayed": "soft_bounce", "reply": "other", "unknown": "other"}
 
 
+# Sisimai's reasons in our vocabulary, to compare reasons (information only: the label reasons
+# are Sisimai's own boundaries, e.g. "filtered" against "userunknown").
+SISIMAI_REASONS = {
+    "userunknown": "user_unknown",
+    "hostunknown": "host_unknown",
+    "hasmoved": "has_moved",
+    "notaccept": "not_accepted",
+    "mailboxfull": "mailbox_full",
+    "mesgtoobig": "message_too_large",
+    "exceedlimit": "exceed_limit",
+    "spamdetected": "rejected_as_spam",
+    "virusdetected": "virus",
+    "contenterror": "content_rejected",
+    "notcompliantrfc": "content_rejected",
+    "policyviolation": "policy",
+    "blocked": "blocked",
+    "badreputation": "blocked",
+    "requireptr": "blocked",
+    "authfailure": "auth_failure",
+    "securityerror": "security",
+    "failedstarttls": "security",
+    "rejected": "sender_rejected",
+    "filtered": "filtered",
+    "suspend": "suspended",
+    "norelaying": "relay_denied",
+    "toomanyconn": "rate_limited",
+    "speeding": "rate_limited",
+    "expired": "expired",
+    "networkerror": "network",
+    "mailererror": "mailer_error",
+    "systemerror": "system_error",
+    "systemfull": "system_error",
+    "onhold": "on_hold",
+    "syntaxerror": "syntax_error",
+    "undefined": "undefined",
+    "vacation": "vacation",
+    "feedback": "feedback",
+    "delivered": "delivered",
+}
+
+
+def reason_ok(label: dict[str, object], ours: str) -> bool:
+    """Our reason is Sisimai's in our vocabulary (a delay counts as Sisimai's "expired")."""
+    want = SISIMAI_REASONS.get(str(label.get("reason", "")), "")
+    return ours == want or (ours == "delayed" and want == "expired") or (not want and ours in ("", "reply"))
+
+
 def label_kind(ours: str) -> str:
     """Our kind in the label vocabulary."""
     return _EQUIVALENT.get(ours, ours)
