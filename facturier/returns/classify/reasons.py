@@ -55,7 +55,9 @@ _PATTERNS: list[tuple[Reason, str]] = [
     ),
     (
         Reason.SUSPENDED,
-        r"suspended|(?:account|mailbox|user|address) (?:has been |is |was )?(?:disabled|deactivated|inactive"
+        # Postfix's "delivery temporarily suspended" is its queue state, not the mailbox's.
+        r"(?<!delivery temporarily )suspended"
+        r"|(?:account|mailbox|user|address) (?:has been |is |was )?(?:disabled|deactivated|inactive"
         r"|locked|blocked|frozen|expired|closed|terminated|discontinued)"
         r"|not (?:an )?active|inactive (?:user|account|mailbox)|account (?:is )?unavailable|archiv(?:e|é)e"
         r"|disabled (?:account|mailbox|user|recipient)|temporarily (?:disabled|deactivated)"
@@ -135,6 +137,16 @@ _PATTERNS: list[tuple[Reason, str]] = [
         r"|secure connection",
     ),
     (
+        Reason.BLOCKED,  # our IP or host name: blocklists, reverse DNS; before "spam" ("spamhaus")
+        r"blocked using|spamhaus|spamcop|dnsbl|\brbl\b|blacklist|blocklist|listed (?:in|on|at) |reputation"
+        r"|reverse dns|reverse lookup|\bptr\b|\brdns\b|refused to talk",
+    ),
+    (
+        Reason.POLICY,
+        r"(?:denied|rejected|refused|blocked) (?:by|due to) (?:local |our )?polic|policy violation"
+        r"|violates? .{0,30}polic",
+    ),
+    (
         Reason.SENDER_REJECTED,
         r"sender (?:address )?(?:rejected|refused|denied|not allowed|blocked|verify failed)"
         r"|domain of sender address|sender verification|envelope sender|mail from.{0,20}(?:rejected|refused)"
@@ -142,12 +154,8 @@ _PATTERNS: list[tuple[Reason, str]] = [
         r"|we do not accept mail from|rejected from|address (?:domain|verification)",
     ),
     (
-        Reason.BLOCKED,  # DNS blocklists name our IP: before "spam", which "spamhaus" contains
-        r"blocked using|spamhaus|spamcop|dnsbl|\brbl\b|blacklist|blocklist|listed (?:in|on|at) |reputation",
-    ),
-    (
         Reason.REJECTED_AS_SPAM,
-        r"\bspam|junk mail|\buce\b|bulk (?:e-?)?mail|unsolicited|looks like|content filter|phish",
+        r"\bspam|junk mail|\bu[bc]e\b|bulk (?:e-?)?mail|unsolicited|looks like|content filter|phish",
     ),
     (
         Reason.RATE_LIMITED,
@@ -170,6 +178,11 @@ _PATTERNS: list[tuple[Reason, str]] = [
     (
         Reason.POLICY,
         r"polic|violat|prohibited|not allowed|not permitted|refused|rejected|filter",
+    ),
+    (
+        Reason.EXPIRED,  # said outright, it wins over the last error quoted after it
+        r"message expired|retry timeout exceeded|gave up|giving up|not going to try again|too long in (?:the )?queue"
+        r"|have been failing for a long time|could not be delivered (?:for|within)|queue lifetime",
     ),
     (
         Reason.NETWORK,  # the last error of a connection that never happened
@@ -275,7 +288,8 @@ def reason_from_status(status: str) -> Reason | None:
 
 # Codes that name one cause unambiguously: they win over the words, which are often a generic
 # template ("Recipient address rejected: ...", "Delivery failed").
-_AUTHORITATIVE = {"1.2", "1.6", "1.7", "1.8", "1.10", "2.2", "2.3", "3.2", "3.4", "7.13", "7.25", "7.26", "7.27"}
+# (X.1.10 is not among them: RFC 7505 uses it for a null MX, Microsoft for RecipientNotFound.)
+_AUTHORITATIVE = {"1.2", "1.6", "1.7", "1.8", "2.2", "2.3", "3.2", "3.4", "7.13", "7.25", "7.26", "7.27"}
 # Text reasons too vague to overrule a status code that names a cause ("Address rejected.").
 _VAGUE = {Reason.POLICY, Reason.UNDEFINED, Reason.SYSTEM_ERROR, Reason.CONTENT_REJECTED}
 
@@ -357,6 +371,8 @@ def _adjust(reason: Reason, detail: str, status: str, command: str, text: str) -
             return reason  # Yahoo refuses unknown addresses only after DATA, in these words
         if command or not _DIRECTORY_MISS.search(lowered):
             return Reason.FILTERED
+    if reason is Reason.UNDEFINED and command == "mail":
+        return Reason.SENDER_REJECTED
     if reason is Reason.HOST_UNKNOWN and status.startswith("4"):
         return Reason.NETWORK  # a DNS failure the MTA will retry is not a missing domain
     return reason
