@@ -130,6 +130,8 @@ class SandboxRelay(Controller):
     """The relay as a thread: start() returns once it accepts connections; stop() ends it."""
 
     def __init__(self, *, port: int = DEFAULT_PORT, directory: Path | None = None, handler: Any = None) -> None:
+        # aiosmtpd logs every SMTP command line at INFO: far too chatty next to the web and worker logs.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         super().__init__(handler or SandboxHandler(directory), hostname=HOST, port=port)
 
     def factory(self) -> SMTP:

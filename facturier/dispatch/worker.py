@@ -202,13 +202,13 @@ def process_due(
 class _InFlight:
     """A message with the relay whose answer is not recorded yet."""
 
-    dispatch_id: int
+    dispatch: Dispatch
     built: OutboundMessage
     started: dt.datetime
     pending: PendingSend
 
     def record(self, worker: str) -> None:
-        record_result(self.dispatch_id, self.pending.result(), self.built, started=self.started, worker=worker)
+        record_result(self.dispatch, self.pending.result(), self.built, started=self.started, worker=worker)
 
 
 def _send_batch(
@@ -242,7 +242,7 @@ def _send_batch(
                     pending = transport.begin(
                         envelope_from=built.envelope_from, recipient=built.recipient, data=built.data, envid=built.token
                     )
-                    previous, in_flight = in_flight, _InFlight(dispatch.pk, built, started, pending)
+                    previous, in_flight = in_flight, _InFlight(dispatch, built, started, pending)
                     if previous is not None:
                         previous.record(worker)
                 done += 1
@@ -271,7 +271,7 @@ def send_one(dispatch_id: int, *, transport: SmtpTransport, worker: str) -> str:
     result = transport.send(
         envelope_from=built.envelope_from, recipient=built.recipient, data=built.data, envid=built.token
     )
-    return record_result(dispatch.pk, result, built, started=started, worker=worker)
+    return record_result(dispatch, result, built, started=started, worker=worker)
 
 
 def _evidence(result: SendResult, out: OutboundMessage) -> dict[str, object]:
@@ -289,11 +289,14 @@ def _evidence(result: SendResult, out: OutboundMessage) -> dict[str, object]:
 
 @transaction.atomic
 def record_result(
-    dispatch_id: int, result: SendResult, out: OutboundMessage, *, started: dt.datetime, worker: str
+    dispatch: Dispatch, result: SendResult, out: OutboundMessage, *, started: dt.datetime, worker: str
 ) -> str:
     """Write the attempt and the state change the relay's answer calls for."""
     now = timezone.now()
-    dispatch = Dispatch.objects.select_for_update().select_related("invoice").get(pk=dispatch_id)
+    # Lock the row and re-read only what may have changed since the batch was loaded (the lease
+    # may have expired meanwhile): cheaper than loading the dispatch and its invoice again.
+    locked = Dispatch.objects.select_for_update().filter(pk=dispatch.pk)
+    dispatch.state, dispatch.claimed_by, dispatch.attempts = locked.values_list("state", "claimed_by", "attempts").get()
     DispatchAttempt.objects.create(
         dispatch=dispatch,
         number=dispatch.attempts,

@@ -230,3 +230,18 @@ def test_worker_once_command_sends_everything_due(relay: RecordingHandler) -> No
     call_command("worker", "--once", "--batch", "3", "--skip-checks")
     assert Dispatch.objects.filter(state=State.ACCEPTED).count() == 4
     assert len(relay.received) == 4
+
+
+def test_worker_refuses_an_unusable_smtp_url(settings: Any) -> None:
+    from django.core.management.base import CommandError
+
+    settings.SMTP_URL = "http://relay.example.com"
+    with pytest.raises(CommandError, match="not supported"):
+        call_command("worker", "--once", "--skip-checks")
+
+
+def test_commands_answer_to_the_names_in_the_docs() -> None:
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    assert commands["worker"] == commands["sandbox-relay"] == "facturier.dispatch"

@@ -78,8 +78,8 @@ def test_four_workers_send_every_dispatch_exactly_once(settings: Any, tmp_path: 
     handler = RecordingHandler()
     with smtp_server(handler) as port:
         env = _worker_env(settings, tmp_path, port)
-        workers = [_worker(env, "--batch", "25") for _ in range(4)]
-        assert [w.wait(timeout=180) for w in workers] == [0, 0, 0, 0]
+        workers = [_worker(env, "--batch", "50") for _ in range(4)]
+        assert [w.wait(timeout=600) for w in workers] == [0, 0, 0, 0]
     states = Counter(Dispatch.objects.values_list("state", flat=True))
     assert states == {State.ACCEPTED: 2000}
     counts = handler.message_id_counts()
@@ -105,7 +105,7 @@ def test_killed_worker_loses_nothing_and_sends_nothing_twice(settings: Any, tmp_
         assert first.returncode == -signal.SIGKILL
         sent_before_kill = len(handler.received)
         second = _worker(env, "--batch", "25")
-        assert second.wait(timeout=120) == 0
+        assert second.wait(timeout=300) == 0
     # The killed worker's claims stay "sending" until the lease runs out, then become uncertain.
     assert Dispatch.objects.filter(state=State.SENDING).exists()
     expired = expire_leases(now=timezone.now() + dt.timedelta(seconds=11))

@@ -7,8 +7,10 @@ import threading
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from facturier.dispatch.transport import SmtpUrlError, parse_smtp_url
 from facturier.dispatch.worker import IDLE_SLEEP_SECONDS, run_worker, worker_id
 
 
@@ -25,6 +27,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            parse_smtp_url(settings.SMTP_URL)
+        except SmtpUrlError as exc:
+            raise CommandError(str(exc)) from None
         stop = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
