@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from imapclient import IMAPClient
 from facturier.dispatch.states import State
 from facturier.returns import imap
 from facturier.returns.models import InboundMessage, InboundState, ReturnVerdict
-from facturier.returns.tests.helpers import dsn, personal, sent_dispatch, verp
+from facturier.returns.tests.helpers import Completions, dsn, personal, sent_dispatch, verp
 from facturier.testing import dovecot
 
 pytestmark = pytest.mark.dovecot
@@ -118,6 +119,29 @@ def test_without_move_the_fetcher_copies_flags_and_expunges_only_what_it_stored(
     assert imap.run(_config(mailbox), once=True) == 3
     assert _counts(mailbox) == (0, 3)
     assert InboundMessage.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_idle_mode_picks_up_a_message_as_it_arrives(
+    mailbox: dovecot.DovecotInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processed = Completions()
+    monkeypatch.setattr(imap, "inbound_process", processed.wrap(imap.inbound_process))
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=imap.run, args=(_config(mailbox),), kwargs={"idle": True, "should_stop": stop.is_set}
+    )
+    runner.start()
+    try:
+        time.sleep(0.5)  # connected and idling on an empty INBOX
+        mailbox.deliver(personal(sender="late@customer.example", subject="arrived while idling"))
+        processed.wait(1, timeout=20)
+    finally:
+        stop.set()
+        runner.join(20)
+    assert not runner.is_alive()
+    assert InboundMessage.objects.get().subject == "arrived while idling"
+    assert _counts(mailbox) == (0, 1)
 
 
 def _sqlite_counts(db: Path) -> tuple[int, int, int]:
