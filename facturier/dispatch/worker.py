@@ -23,6 +23,7 @@ that evidence settles it: the dispatch becomes accepted and the work item closes
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 # drains over a few loops without one long transaction.
 LEASE_BATCH = 200
 IDLE_SLEEP_SECONDS = 1.0
+ERROR_PAUSE_SECONDS = 10.0
 
 
 def worker_id() -> str:
@@ -246,6 +248,12 @@ def _send_batch(
                     if previous is not None:
                         previous.record(worker)
                 done += 1
+        except Exception:
+            # Database trouble, most likely. Claims never handed to the relay go back to the
+            # queue (best effort) rather than turning uncertain when their lease runs out.
+            with contextlib.suppress(Exception):
+                release_claims([d.pk for d in dispatches[done + 1 :]], worker=worker)
+            raise
         finally:
             if in_flight is not None:
                 in_flight.record(worker)  # "finish the current message", also when stopping
@@ -549,11 +557,24 @@ def run_worker(
         while not stop.is_set():
             if not connection.in_atomic_block:  # inside a caller's transaction (tests), keep it
                 close_old_connections()  # a long-running process must not keep a dead connection
-            sent = process_due(
-                now=timezone.now(), limit=batch, transport=transport, worker=worker, should_stop=stop.is_set
-            )
+            try:
+                sent = process_due(
+                    now=timezone.now(), limit=batch, transport=transport, worker=worker, should_stop=stop.is_set
+                )
+            except Exception:
+                if once:
+                    raise
+                # The database or the relay went away: a long-running worker waits and tries
+                # again rather than exiting (what it had claimed is released or expires).
+                log.exception("worker loop failed; trying again in %s s", ERROR_PAUSE_SECONDS)
+                stop.wait(ERROR_PAUSE_SECONDS)
+                continue
             total += sent
-            run_jobs_once(now=timezone.now())
+            try:
+                run_jobs_once(now=timezone.now())
+            except Exception:
+                # One broken periodic job must not stop the sending.
+                log.exception("periodic jobs failed")
             if once and sent == 0:
                 break
             if sent == 0:

@@ -245,3 +245,23 @@ def test_commands_answer_to_the_names_in_the_docs() -> None:
 
     commands = get_commands()
     assert commands["worker"] == commands["sandbox-relay"] == "facturier.dispatch"
+
+
+def test_database_trouble_mid_batch_puts_unsent_claims_back(relay: RecordingHandler, monkeypatch: Any) -> None:
+    from facturier.dispatch import worker
+
+    dispatches = [_due() for _ in range(4)]
+    real = worker.record_result
+    calls = iter([real, _raise, real])
+    monkeypatch.setattr(worker, "record_result", lambda *a, **k: next(calls)(*a, **k))
+    with pytest.raises(RuntimeError):
+        process_due(now=timezone.now(), limit=10)
+    states = [Dispatch.objects.get(pk=d.pk).state for d in dispatches]
+    # 0 and 2 were sent and recorded; 1 was sent but its answer could not be recorded (it will
+    # turn uncertain after the lease); 3 was never handed over, so it is back in the queue.
+    assert states == [State.ACCEPTED, State.SENDING, State.ACCEPTED, State.SCHEDULED]
+    assert len(relay.received) == 3
+
+
+def _raise(*args: Any, **kwargs: Any) -> str:
+    raise RuntimeError("database went away")
