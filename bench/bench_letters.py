@@ -175,6 +175,23 @@ def part_build(tmp: str, batch_id: str, size: str) -> dict[str, Any]:
     }
 
 
+def part_build_in_memory(tmp: str, batch_id: str) -> dict[str, Any]:
+    """Baseline: the same batch merged with pypdf's PdfWriter, which holds every page until write()."""
+    _setup(Path(tmp))
+    from pypdf import PdfWriter
+
+    from facturier.letters.models import Letter
+
+    peak_before = _peak_mb()
+    started = time.perf_counter()
+    writer = PdfWriter()
+    for letter in Letter.objects.filter(batch_id=int(batch_id)).order_by("id").iterator(chunk_size=200):
+        writer.append(letter.pdf.path)
+    with (Path(tmp) / "in-memory.pdf").open("wb") as out:
+        writer.write(out)
+    return {"build_s": time.perf_counter() - started, "peak_before_mb": peak_before, "peak_mb": _peak_mb()}
+
+
 def part_close(tmp: str, batch_id: str) -> dict[str, Any]:
     _setup(Path(tmp))
     from django.utils import timezone
@@ -239,6 +256,12 @@ def main() -> None:
             )
         growth = built_big["peak_mb"] - built_small["peak_mb"]
         print(f"  peak RSS growth from {small} to {big} letters: {growth:+.0f} MB (streamed: should stay near 0)")
+        baseline = _run("build_in_memory", tmp, str(queued["big"]))
+        print(
+            f"  baseline, pypdf PdfWriter (whole batch in memory), {big} letters: {baseline['build_s']:.1f} s,",
+            f"peak {baseline['peak_mb']:.0f} MB",
+            f"(+{baseline['peak_mb'] - baseline['peak_before_mb']:.0f} MB while building)",
+        )
         closed = _run("close", tmp, str(queued["big"]))
         print(
             f"close the {big}-letter batch (build + hot folder + {big} dispatches accepted + {big} CRM activities): "
