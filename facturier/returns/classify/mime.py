@@ -73,11 +73,15 @@ class Part:
         self.children: list[Part] = []
 
     def get(self, name: str) -> str | None:
-        name = name.lower()
+        """The first header of that name (lower-case names are the fast path)."""
+        return self._index.get(name) or self._index.get(name.lower())
+
+    @lazy
+    def _index(self) -> dict[str, str]:
+        index: dict[str, str] = {}
         for key, value in self.headers:
-            if key == name:
-                return value
-        return None
+            index.setdefault(key, value)
+        return index
 
     def keys(self) -> list[str]:
         return [k for k, _v in self.headers]

@@ -32,6 +32,9 @@ _MARKER_HINT = re.compile(
 )
 
 
+_MARKER_SCAN = 30_000
+
+
 class Parsed:
     def __init__(self, raw: bytes) -> None:
         self.msg: mime.Part = mime.parse(raw)
@@ -101,11 +104,18 @@ class Parsed:
         """body_text cut before the copy of the original message."""
         text = self.body_text
         lowered = self.body_lower
-        # A cheap scan for the words first, then the full line test on the lines that have them.
-        for hint in _MARKER_HINT.finditer(lowered):
+        # A cheap scan for the words first, then the full line test on the lines that have them,
+        # each line once. Notices are short: the marker, if any, is in the first _MARKER_SCAN chars.
+        checked_to = -1
+        for hint in _MARKER_HINT.finditer(lowered, 0, _MARKER_SCAN):
             start = lowered.rfind("\n", 0, hint.start()) + 1
+            if start <= checked_to:
+                continue
             end = lowered.find("\n", hint.end())
-            if _ORIGINAL_MARKER.match(lowered, start, end if end >= 0 else len(lowered)) and start > 0:
+            end = end if end >= 0 else len(lowered)
+            checked_to = end
+            line = lowered[start:end]
+            if start > 0 and line.strip(" -_=*\t") and _ORIGINAL_MARKER.match(line):
                 return text[:start]
         return text
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from facturier.returns.classify import arf, autoreply, dsn, human, mdn, mime, reasons
 from facturier.returns.classify.parsed import Parsed
@@ -72,7 +71,7 @@ def run(raw: bytes, received: date | None, depth: int = 0) -> Verdict:
             message_id=_answered_id(p),
             text=p.body_text[:TEXT_LIMIT],
         )
-    return common
+    return Verdict(**common._asdict())
 
 
 def _forwarded_report(p: Parsed, received: date | None, depth: int) -> Verdict | None:
@@ -91,7 +90,7 @@ def _forwarded_report(p: Parsed, received: date | None, depth: int) -> Verdict |
     return None
 
 
-def _ses(p: Parsed, common: Verdict) -> Verdict | None:
+def _ses(p: Parsed, common: Header) -> Verdict | None:
     note = amazonses.read(p)
     if note is None or not note.recipients:
         return None
@@ -115,9 +114,18 @@ def _ses(p: Parsed, common: Verdict) -> Verdict | None:
     )
 
 
-def _common(p: Parsed) -> Verdict:
-    """The fields every verdict carries, read from the message's own headers; kind unknown."""
-    return Verdict(
+class Header(NamedTuple):
+    """The fields every verdict carries, read from the message's own headers."""
+
+    subject: str
+    from_addr: str
+    to_addrs: tuple[str, ...]
+    in_reply_to: str
+    references: tuple[str, ...]
+
+
+def _common(p: Parsed) -> Header:
+    return Header(
         subject=p.subject,
         from_addr=p.from_addr,
         to_addrs=p.to_addrs,
@@ -126,16 +134,17 @@ def _common(p: Parsed) -> Verdict:
     )
 
 
-def _verdict(common: Verdict, recipients: list[RecipientVerdict], **fields: Any) -> Verdict:
+def _verdict(common: Header, recipients: list[RecipientVerdict], **fields: Any) -> Verdict:
     """`common` with the recipients, the first recipient's kind and reason, and `fields`."""
-    values: dict[str, Any] = {"recipients": tuple(recipients)}
+    values: dict[str, Any] = common._asdict()
+    values["recipients"] = tuple(recipients)
     if recipients:
         first = recipients[0]
         values.update(
             kind=first.kind, reason=first.reason, status=first.status, rcpt=first.rcpt, diagnostic=first.diagnostic
         )
     values.update(fields)
-    return dataclasses.replace(common, **values)
+    return Verdict(**values)
 
 
 def _failure(
@@ -191,13 +200,13 @@ def _action_from_status(status: str) -> str:
     return {"2": "delivered", "4": "delayed"}.get(status[:1], "failed")
 
 
-def _read_receipt(p: Parsed, common: Verdict, fmt: str) -> Verdict:
+def _read_receipt(p: Parsed, common: Header, fmt: str) -> Verdict:
     disposition, rcpt, original_id = mdn.read(p)
     recipient = RecipientVerdict(rcpt=rcpt, kind=Kind.READ_RECEIPT, reason=Reason.READ)
     return _verdict(common, [recipient], format=fmt, disposition=disposition, message_id=original_id or _answered_id(p))
 
 
-def _auto_reply(p: Parsed, common: Verdict, received: date | None) -> Verdict:
+def _auto_reply(p: Parsed, common: Header, received: date | None) -> Verdict:
     challenge = autoreply.is_challenge(p)
     if received is None:
         received = _date_header(p)
