@@ -57,6 +57,10 @@ def is_auto_reply(p: Parsed) -> bool:
     return bool(_SUBJECT.search(p.subject))
 
 
+def has_responder_subject(p: Parsed) -> bool:
+    return bool(_SUBJECT.search(p.subject))
+
+
 def is_challenge(p: Parsed) -> bool:
     return bool(_CHALLENGE.search(p.subject) or _CHALLENGE.search(p.body_text[:5000]))
 

@@ -83,9 +83,6 @@ class Part:
             index.setdefault(key, value)
         return index
 
-    def keys(self) -> list[str]:
-        return [k for k, _v in self.headers]
-
     @lazy
     def _content_type(self) -> tuple[str, dict[str, str]]:
         value = self.get("content-type") or ""
@@ -225,13 +222,13 @@ def _guess_boundary(body: bytes) -> str:
     return ""
 
 
-def leaves(msg: Part, *, into_rfc822: bool = False) -> Iterator[Part]:
-    """Leaf parts in order; an attached message is yielded whole, not entered, unless asked for."""
+def leaves(msg: Part) -> Iterator[Part]:
+    """Leaf parts in order; an attached message (message/rfc822) is yielded whole, not entered."""
     stack: list[Part] = [msg]
     while stack:
         part = stack.pop(0)
         if part.children:
-            if part.ctype.startswith("message/") and not into_rfc822:
+            if part.ctype.startswith("message/"):
                 yield part
                 continue
             stack[0:0] = part.children

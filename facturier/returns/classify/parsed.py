@@ -36,6 +36,9 @@ _MARKER_SCAN = 30_000
 
 
 class Parsed:
+    """A message and its derived texts. Each view is computed on first use and kept, because several
+    readers ask for the same ones (the pipeline stops at the first reader that recognises it)."""
+
     def __init__(self, raw: bytes) -> None:
         self.msg: mime.Part = mime.parse(raw)
 

@@ -187,6 +187,30 @@ def test_auto_reply_recognised_by_subject_alone() -> None:
     assert v.kind == Kind.AUTO_REPLY and v.return_date is None
 
 
+def test_auto_reply_from_null_sender_with_a_failure_word_in_our_subject_is_not_a_bounce() -> None:
+    raw = (
+        b"Return-Path: <>\nFrom: Anne <anne@client.example>\nTo: factures@facturier.example\n"
+        b"Subject: Automatic reply: Returned goods credit note\nAuto-Submitted: auto-replied\n"
+        b"Date: Mon, 20 Apr 2026 08:00:00 +0200\n\nI am out of the office until 3 May. Error in my calendar.\n"
+    )
+    v = classify(raw)
+    assert (v.kind, v.return_date) == (Kind.AUTO_REPLY, date(2026, 5, 3))
+
+
+def test_person_writing_about_an_error_or_an_absence_is_a_reply() -> None:
+    for subject in (b"Re: absence de paiement", b"Re: error on invoice 12", b"Re: returned goods"):
+        raw = (
+            b"From: p@client.example\nTo: factures@facturier.example\nSubject: " + subject + b"\n"
+            b"In-Reply-To: <inv.1@facturier.example>\n\nThe delivery failed, there is an error on line 3.\n"
+        )
+        assert classify(raw).kind == Kind.REPLY, subject
+
+
+def test_newsletter_without_reply_headers_is_unknown_not_a_reply() -> None:
+    raw = b"From: news@shop.example\nTo: factures@facturier.example\nSubject: Deals\nList-Id: <deals.shop.example>\n\nBuy.\n"
+    assert classify(raw).kind == Kind.UNKNOWN
+
+
 def test_challenge_response_is_an_auto_reply_that_asks_for_proof() -> None:
     v = verdict("challenge-response.eml")
     assert (v.kind, v.reason, v.challenge) == (Kind.AUTO_REPLY, Reason.CHALLENGE, True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from facturier.returns.classify import dsn, mime
+from facturier.returns.classify import autoreply, dsn, mime
 from facturier.returns.classify.parsed import Parsed
 
 _BOUNCE_FROM = re.compile(
@@ -66,9 +66,13 @@ def looks_like_bounce(p: Parsed) -> bool:
     strong_subject = bool(_BOUNCE_SUBJECT.search(p.subject))
     # RFC 5321 §4.5.5: notifications are sent with a null reverse-path.
     null_sender = p.header("Return-Path").replace(" ", "") == "<>"
-    if (sender_is_system or null_sender) and (strong_subject or _WEAK_SUBJECT.search(p.subject)):
+    # RFC 3834 responders also send from a null reverse-path; their subject repeats ours, which may
+    # hold a weak word ("Automatic reply: Returned goods").
+    responder = autoreply.has_responder_subject(p)
+    weak_subject = bool(_WEAK_SUBJECT.search(p.subject)) and not responder
+    if (sender_is_system or null_sender) and (strong_subject or weak_subject):
         return True
-    if not (sender_is_system or null_sender or strong_subject):
+    if not (sender_is_system or strong_subject) and (responder or not null_sender):
         return False
     return bool(_FAILURE.search(p.body_lower[: min(len(p.bounce_text), 6000)]))
 
