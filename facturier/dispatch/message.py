@@ -70,11 +70,22 @@ def _render(name: str, language: str, context: dict[str, object]) -> str:
         return template.render(context)
 
 
+def check_sender_settings() -> None:
+    """Raise ValueError when FACTURIER_FROM, _REPLY_TO or _RETURN_PATH cannot be used (checked at start)."""
+    _address(settings.FACTURIER_FROM)
+    if settings.FACTURIER_REPLY_TO:
+        _address(settings.FACTURIER_REPLY_TO)
+    local, _, domain = settings.FACTURIER_RETURN_PATH.rpartition("@")
+    if not local or not domain or "+" in local:
+        raise ValueError(f"FACTURIER_RETURN_PATH={settings.FACTURIER_RETURN_PATH!r}: expected bounces@domain")
+
+
 def _address(value: str, *, display_name: str = "") -> Address:
     """Parse 'Name <a@b>' (or a bare address) into an Address whose parts are header-safe."""
-    [(name, addr)] = getaddresses([header_safe(value)]) or [("", "")]
-    if not addr or "@" not in addr:
-        raise ValueError(f"not an e-mail address: {value!r}")
+    found = getaddresses([header_safe(value)])
+    if len(found) != 1 or "@" not in found[0][1]:
+        raise ValueError(f"not one e-mail address: {value!r}")
+    [(name, addr)] = found
     return Address(display_name=header_safe(display_name or name), addr_spec=addr)
 
 
@@ -120,7 +131,8 @@ def build_message(dispatch: Dispatch, *, pdf: bytes | None = None) -> OutboundMe
     msg["Message-ID"] = message_id
     # Correlation even when a bounce lost the VERP address (some MTAs bounce to From:).
     msg["X-Facturier-Dispatch"] = dispatch.token
-    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: vacation responders should stay quiet
+    # No "Auto-Submitted: auto-generated": RFC 3834 responders would then stay silent, and an
+    # out-of-office reply is evidence we want (the mailbox exists and is read).
     msg.set_content(text, cte="quoted-printable")
     msg.add_alternative(html, subtype="html", cte="quoted-printable")
     # The policy encodes a non-ASCII filename as RFC 2231 (filename*=utf-8''...).

@@ -132,3 +132,23 @@ def test_attachment_filename_drops_path_separators() -> None:
 def test_verp_address_uses_the_return_path(settings: Any) -> None:
     settings.FACTURIER_RETURN_PATH = "retours@mail.example.org"
     assert verp_address("abc123") == "retours+abc123@mail.example.org"
+
+
+def test_a_list_of_addresses_is_not_a_recipient() -> None:
+    from django.utils import timezone
+
+    dispatch = dispatch_create(invoice=make_invoice(), recipient="a@b.example, c@d.example", send_at=timezone.now())
+    with pytest.raises(ValueError, match="not one e-mail address"):
+        build_message(dispatch)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("FACTURIER_FROM", "Facturation"), ("FACTURIER_RETURN_PATH", "bounces"), ("FACTURIER_REPLY_TO", "a@b, c@d")],
+)
+def test_unusable_sender_settings_are_reported(settings: Any, name: str, value: str) -> None:
+    from facturier.dispatch.message import check_sender_settings
+
+    setattr(settings, name, value)
+    with pytest.raises(ValueError):
+        check_sender_settings()

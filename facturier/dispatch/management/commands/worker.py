@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from facturier.dispatch.message import check_sender_settings
 from facturier.dispatch.transport import SmtpUrlError, parse_smtp_url
 from facturier.dispatch.worker import IDLE_SLEEP_SECONDS, run_worker, worker_id
 
@@ -27,9 +28,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Configuration mistakes stop the worker at once, instead of failing every dispatch.
         try:
             parse_smtp_url(settings.SMTP_URL)
-        except SmtpUrlError as exc:
+            check_sender_settings()
+        except (SmtpUrlError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         stop = threading.Event()
 
