@@ -17,10 +17,13 @@ def schedule_chart(snapshot: Dashboard, *, now: dt.datetime, days: int) -> dict[
     start = timezone.localtime(now).replace(minute=0, second=0, microsecond=0).astimezone(dt.UTC)
     counts = {hour.timestamp(): n for hour, n in snapshot.schedule.hours}
     labels, data = [], []
+    day_labels: dict[dt.date, str] = {}  # one localized day name per day, not per bar
     # Step in UTC: adding hours to a local wall-clock time goes wrong across a DST change.
     for i in range(days * 24):
         slot = start + dt.timedelta(hours=i)
-        labels.append(formats.date_format(timezone.localtime(slot), "D j H\\h"))
+        local = timezone.localtime(slot)
+        day = day_labels.setdefault(local.date(), formats.date_format(local, "D j"))
+        labels.append(f"{day} {local.hour:02d}h")
         data.append(counts.get(slot.timestamp(), 0))
     return {"labels": labels, "data": data}
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from facturier.crm.models import Customer
 from facturier.dispatch.models import Dispatch
@@ -19,6 +20,14 @@ PARIS = ZoneInfo("Europe/Paris")
 # A Wednesday: the week started on Monday 23 November.
 NOW = dt.datetime(2026, 11, 25, 10, 20, tzinfo=PARIS)
 _seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    # The domain table is cached for minutes: each test computes its own.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -27,3 +27,14 @@ def test_domains_are_compared_case_insensitively(customer: Any) -> None:
     dispatch(invoice, state="bounced_soft", due_at=NOW - dt.timedelta(hours=1), recipient="b@example.com")
     (stat,) = deliverability_by_domain(now=NOW)
     assert (stat.domain, stat.sent, stat.soft, stat.bounce_rate) == ("example.com", 2, 1, 0.5)
+
+
+def test_the_domain_table_is_computed_once_per_five_minutes(customer: Any, django_assert_num_queries: Any) -> None:
+    (invoice,) = invoices(customer, NOW.date(), "delivered", 1)
+    dispatch(invoice, state="delivered", due_at=NOW - dt.timedelta(hours=1), recipient="a@example.com")
+    first = dashboard_snapshot(now=NOW)
+    dispatch(invoice, state="bounced_hard", due_at=NOW - dt.timedelta(hours=1), recipient="b@example.com")
+    with django_assert_num_queries(6):
+        again = dashboard_snapshot(now=NOW + dt.timedelta(minutes=1))
+    assert again.domains == first.domains
+    assert again.domains_at == NOW
