@@ -55,7 +55,11 @@ def run(raw: bytes, received: date | None, depth: int = 0) -> Verdict:
                 for t in generic.read(p)
             ]
         else:
-            recipients = [_failure(t.rcpt, t.status, t.diagnostic, "") for t in generic.read(p)]
+            named = generic.read(p)
+            # One recipient: the whole notice is about it, including reasons written before the
+            # address ("Error: Invalid user address ... RCPT TO: <a@b>").
+            context = p.bounce_text if len(named) == 1 else ""
+            recipients = [_failure(t.rcpt, t.status, t.diagnostic, context) for t in named]
         return _verdict(common, recipients, format="text-bounce", message_id=p.original_message_id)
     if mdn.is_old_receipt(p):
         return _read_receipt(p, common, "read-subject")
