@@ -6,7 +6,7 @@ Pure values only (no Django): the ingestion service copies them into `ReturnVerd
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -109,7 +109,6 @@ class Verdict:
     disposition: str = ""  # MDN Disposition (displayed, deleted, ...)
     format: str = ""  # which reader recognised it (dsn, arf, mdn, rfc3834, qmail, exim, ...)
     text: str = ""  # human-readable text of replies and auto-replies, at most TEXT_LIMIT characters
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -130,6 +129,4 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple):
         return list(value)
-    if isinstance(value, dict):
-        return dict(value)
     return value  # StrEnum members serialise as their string value
