@@ -22,7 +22,8 @@ _SUBJECT = re.compile(
     r"|ausencia|assente|assenza|fuori (?:sede|ufficio)|vacation|on vacation|away from|away until|congés"
     r"|en congé|en vacances|vacances|urlaub|ferien|vakantie|vacaciones|ferie|automatisch antwoord"
     r"|r[ée]ponse automatique|respuesta autom[aá]tica|risposta automatica|resposta autom[aá]tica"
-    r"|out-of-office|ooo\b|i am away|je suis absent)",
+    r"|out-of-office|ooo\b|i am away|je suis absent|message d'absence|niet aanwezig|niet op kantoor"
+    r"|nicht im büro|auto-reply|absence du bureau)",
     re.I,
 )
 
@@ -99,6 +100,7 @@ _BACK = (
     r"back (?:in the office |at (?:my desk|work) |in |on )?(?:on |from )?"
     r"|return(?:ing)? (?:to the office )?(?:on |from )?|available (?:again )?(?:on|from)"
     r"|de retour (?:au bureau )?(?:le |à partir du |a partir du |dès le )?|retour (?:prévu )?(?:le )?"
+    r"|reviens (?:le )?|reviendrai (?:le )?|rentre (?:le )?"
     r"|à partir du|a partir du|zurück (?:am|ab)?|wieder (?:im büro |erreichbar |da )?(?:am|ab)|ab dem|ab"
     r"|de vuelta (?:el )?|a partir del|regreso el|volveré el"
     r"|di ritorno (?:il )?|rientro (?:il |previsto (?:il |per il )?)?"

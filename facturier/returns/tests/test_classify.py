@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from facturier.returns.classify import HARD_REASONS, Kind, Reason, Verdict, classify
+from facturier.returns.classify.autoreply import return_date
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -173,6 +174,26 @@ def test_auto_replies_in_six_languages_give_the_return_date(sample: str, back: d
 
 def test_auto_reply_keeps_the_id_of_the_invoice_it_answers() -> None:
     assert verdict("autoreply-fr.eml").message_id == "<inv.FA-2026-2001.d2001@facturier.example>"
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("Je reviens le 5 janvier.", date(2027, 1, 5)),
+        ("je serai de retour lundi 4 janvier 2027", date(2027, 1, 4)),
+        ("I will return on January 5", date(2027, 1, 5)),
+        ("I'll be back January 5th", date(2027, 1, 5)),
+        ("Ich bin ab dem 5. Januar wieder im Büro", date(2027, 1, 5)),
+        ("zurück am 18.12.", date(2026, 12, 18)),
+        ("estaré fuera hasta el 3 de enero", date(2027, 1, 3)),
+        ("sono assente fino al 7 gennaio", date(2027, 1, 7)),
+        ("ik ben afwezig tot en met 4 januari", date(2027, 1, 5)),  # inclusive: back the day after
+        ("back on 2027-01-04", date(2027, 1, 4)),
+        ("Out of office from 3 to 14 May", None),  # no wording that names the return day
+    ],
+)
+def test_return_date_wordings(text: str, back: date | None) -> None:
+    assert return_date(text, date(2026, 12, 14)) == back
 
 
 def test_received_date_resolves_the_year_of_a_return_date() -> None:
