@@ -7,7 +7,7 @@ without its start-up: Python imports and Perl module loading happen before the c
 each tool gets one untimed warm-up message. Both wall and CPU (user + system) time are measured
 around the same loop; messages per second are given for both, and the speed ratio is given for
 both: CPU time is what other work on a shared machine does not inflate. Every tool runs ROUNDS
-times and its fastest round counts. Accuracy is the same each round.
+times, interleaved with the others, and its fastest round counts. Accuracy is the same each round.
 
     python -m bench classify
 """
@@ -28,7 +28,7 @@ from facturier.returns.classify.evaluate import Score, load_labels, reason_ok
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "sisimai"
 SISIMAI_SCRIPT = HERE / "sisimai_classify.pl"
-ROUNDS = 3
+ROUNDS = 5
 GROUPS = ("bsd", "not")
 
 Result = tuple[str, str]  # (kind, first recipient)
@@ -92,14 +92,25 @@ def run_sisimai(paths: list[Path]) -> Run | None:
     return results, float(totals["total_wall"]), float(totals["total_cpu"])
 
 
-def best_of(runner: Callable[[list[Path]], Run | None], paths: list[Path]) -> Run | None:
-    """The results of one round, with the fastest wall and the fastest CPU time of all rounds."""
-    best: Run | None = None
+Runner = Callable[[list[Path]], Run | None]
+
+
+def best_of(runners: dict[str, Runner], paths: list[Path]) -> dict[str, Run | None]:
+    """Per tool: the results of one round, with its fastest wall and fastest CPU time.
+
+    Rounds are interleaved (each tool once per round) so that every tool meets the same
+    background load on a shared machine, rather than one tool getting the quiet minute."""
+    best: dict[str, Run | None] = {}
     for _ in range(ROUNDS):
-        got = runner(paths)
-        if got is None:
-            return None
-        best = got if best is None else (got[0], min(best[1], got[1]), min(best[2], got[2]))
+        for name, runner in runners.items():
+            if name in best and best[name] is None:
+                continue  # not available
+            got = runner(paths)
+            previous = best.get(name)
+            if got is None or previous is None:
+                best[name] = got
+            else:
+                best[name] = (got[0], min(previous[1], got[1]), min(previous[2], got[2]))
     return best
 
 
@@ -120,8 +131,8 @@ def main() -> None:
     print(f"corpus: {CORPUS} ({len(paths)} files, groups {'+'.join(GROUPS)}), best of {ROUNDS} rounds")
 
     scores: list[Score] = []
-    for name, runner in (("facturier", run_facturier), ("sisimai", run_sisimai), ("flufl.bounce", run_flufl)):
-        got = best_of(runner, paths)
+    runs = best_of({"facturier": run_facturier, "sisimai": run_sisimai, "flufl.bounce": run_flufl}, paths)
+    for name, got in runs.items():
         if got is None:
             print(f"\n{name}: not available (perl -MSisimai failed; apt-get install libsisimai-perl)")
             continue

@@ -84,22 +84,19 @@ class Part:
         return index
 
     @lazy
-    def _content_type(self) -> tuple[str, dict[str, str]]:
+    def ctype(self) -> str:
+        main = (self.get("content-type") or "").split(";", 1)[0].strip().lower()
+        return main if "/" in main else "text/plain"  # RFC 2045 §5.2 default, also for garbage
+
+    @lazy
+    def _params(self) -> dict[str, str]:
         value = self.get("content-type") or ""
-        main = value.split(";", 1)[0].strip().lower()
-        if "/" not in main:
-            main = "text/plain"  # RFC 2045 §5.2 default, also for garbage values
-        params = {
+        return {
             m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _PARAM.finditer(value)
         }
-        return main, params
-
-    @property
-    def ctype(self) -> str:
-        return self._content_type[0]
 
     def param(self, name: str) -> str:
-        return self._content_type[1].get(name, "")
+        return self._params.get(name, "")
 
     @property
     def is_attachment(self) -> bool:

@@ -100,7 +100,8 @@ class Parsed:
 
     @lazy
     def body_lower(self) -> str:
-        return mime.lower_ascii(self.body_text)
+        """The start of body_text, A-Z lowered (indexes match body_text): all the searches need."""
+        return mime.lower_ascii(self.body_text[:_MARKER_SCAN])
 
     @lazy
     def bounce_text(self) -> str:
