@@ -90,7 +90,7 @@ def test_imap_url_parsing() -> None:
         imap.parse_imap_url("http://h/")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_messages_are_fetched_processed_and_moved(mailbox: dovecot.DovecotInstance) -> None:
     d = sent_dispatch()
     mailbox.deliver(b"Delivered-To: " + verp(d.token).encode() + b"\r\n" + dsn(d, to="x@y.example", envid=""))
@@ -108,7 +108,7 @@ def test_messages_are_fetched_processed_and_moved(mailbox: dovecot.DovecotInstan
     assert InboundMessage.objects.count() == 2 and ReturnVerdict.objects.count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_move_the_fetcher_copies_flags_and_expunges_only_what_it_stored(
     mailbox: dovecot.DovecotInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -121,7 +121,7 @@ def test_without_move_the_fetcher_copies_flags_and_expunges_only_what_it_stored(
     assert InboundMessage.objects.count() == 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_idle_mode_picks_up_a_message_as_it_arrives(
     mailbox: dovecot.DovecotInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,7 +16,7 @@ from facturier.returns.tests.helpers import Completions, dsn, sent_dispatch, ver
 from facturier.testing.ports import free_port
 
 # The server stores from its own thread: the test's data must be committed for it to see it.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from facturier.testing import postfix
 from facturier.testing.factories import make_customer, make_invoice
 from facturier.testing.ports import free_port
 
-pytestmark = [pytest.mark.postfix, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postfix, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture(scope="module")

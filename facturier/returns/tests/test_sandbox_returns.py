@@ -111,7 +111,7 @@ def relay(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iter
         server.stop()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_sends_to_the_sandbox_and_the_returns_come_back_through_ingestion(
     relay: SmtpTransport, done: Completions
 ) -> None:
