@@ -108,7 +108,8 @@ def _verdict_row(*, inbound: InboundMessage, verdict: Verdict, finding: Finding,
 
 def _process(inbound: InboundMessage, now: dt.datetime) -> tuple[str, str]:
     raw = inbound.raw
-    verdict = classify(raw)
+    # The day it arrived resolves "back on 12 December" to the right year.
+    verdict = classify(raw, received=timezone.localdate(inbound.received_at))
     addresses = candidate_addresses(envelope_to=inbound.envelope_to, headers=parse_headers(raw))
     matched = 0
     # A DSN speaks for each of its recipients; anything else for the message as a whole.

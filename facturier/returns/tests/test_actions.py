@@ -28,7 +28,7 @@ def classified_as(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     samples belong to the classifier's own tests: ARF, MDN, challenge-response)."""
 
     def run(dispatch: Dispatch, verdict: Verdict) -> Any:
-        monkeypatch.setattr(returns_services, "classify", lambda raw: verdict)
+        monkeypatch.setattr(returns_services, "classify", lambda raw, **kw: verdict)
         return ingest(raw=personal(sender=dispatch.recipient, body=repr(verdict)), source="upload")
 
     return run

@@ -70,7 +70,7 @@ def test_a_reply_is_tied_by_the_message_id_it_answers() -> None:
 
 
 def _verdict_match(monkeypatch: pytest.MonkeyPatch, verdict: Verdict) -> tuple[int | None, str]:
-    monkeypatch.setattr(returns_services, "classify", lambda raw: verdict)
+    monkeypatch.setattr(returns_services, "classify", lambda raw, **kw: verdict)
     return _matched_by(personal(sender="x@customer.example", body=repr(verdict)))
 
 

@@ -73,7 +73,7 @@ def test_a_processing_error_marks_the_message_failed_and_it_can_be_processed_aga
     d = sent_dispatch()
     raw = dsn(d)
 
-    def broken(raw: bytes) -> Any:
+    def broken(raw: bytes, **kw: Any) -> Any:
         raise RuntimeError("classifier exploded")
 
     monkeypatch.setattr(returns_services, "classify", broken)
@@ -95,7 +95,7 @@ def test_a_processing_error_marks_the_message_failed_and_it_can_be_processed_aga
 
 def test_reprocess_command_processes_failed_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     d = sent_dispatch()
-    monkeypatch.setattr(returns_services, "classify", lambda raw: 1 / 0)
+    monkeypatch.setattr(returns_services, "classify", lambda raw, **kw: 1 / 0)
     inbound = ingest(raw=dsn(d), source="pipe")
     assert inbound.state == InboundState.FAILED
     monkeypatch.undo()
