@@ -16,6 +16,9 @@ from facturier.returns.classify import mime
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _PER_RECIPIENT_START = ("final-recipient", "original-recipient")
+# Bounds for hostile reports; a real one is a few kilobytes for a few recipients.
+REPORT_LIMIT = 200_000
+RECIPIENT_LIMIT = 200
 
 
 @dataclass
@@ -108,7 +111,7 @@ def parse_delivery_status(text: str) -> DsnReport:
     report = DsnReport(recipients=[])
     current: DsnRecipient | None = None
     assert report.recipients is not None
-    for name, value in _unfold(text):
+    for name, value in _unfold(text[:REPORT_LIMIT]):
         if not name:
             current = None
             continue
@@ -130,6 +133,7 @@ def parse_delivery_status(text: str) -> DsnReport:
             report.recipients.append(current)
             _apply(current, name, value)
     report.recipients = [r for r in report.recipients if r.rcpt or r.status or r.action or r.diagnostic]
+    del report.recipients[RECIPIENT_LIMIT:]
     return report
 
 

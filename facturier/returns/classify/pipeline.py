@@ -168,7 +168,8 @@ def _failure(
 
 def _from_dsn(p: Parsed, report: dsn.DsnReport) -> list[RecipientVerdict]:
     rcpts = [r.rcpt for r in report.recipients or [] if r.rcpt]
-    context = generic.stretches(p.bounce_text, rcpts)
+    notice = p.bounce_text[: generic.NOTICE_LIMIT]
+    context = generic.stretches(notice, rcpts)
     out: list[RecipientVerdict] = []
     for r in report.recipients or []:
         if not dsn.plausible(r.rcpt):
@@ -177,8 +178,8 @@ def _from_dsn(p: Parsed, report: dsn.DsnReport) -> list[RecipientVerdict]:
             named = generic.read(p)
             if named and named[0].rcpt:
                 r.final_recipient, r.original_recipient = named[0].rcpt, ""
-        stretch = context.get(r.rcpt, p.bounce_text)
-        if not r.diagnostic and r.rcpt in p.bounce_text.lower():
+        stretch = context.get(r.rcpt, notice)
+        if not r.diagnostic and r.rcpt in notice.lower():
             # OpenSMTPD, DMA and others leave Diagnostic-Code out and write the reply in the text.
             r.diagnostic = " ".join(stretch.split())[:1000]
         if r.status.endswith(".0.0") or not r.status:

@@ -280,6 +280,20 @@ def test_empty_or_garbage_input_is_unknown_without_exception(raw: bytes) -> None
     assert classify(raw).kind == Kind.UNKNOWN
 
 
+def test_absurd_notices_are_bounded() -> None:
+    from facturier.returns.classify.dsn import RECIPIENT_LIMIT as DSN_LIMIT
+    from facturier.returns.classify.vendors.generic import RECIPIENT_LIMIT as TEXT_LIMIT
+
+    head = b"From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail Returned to Sender\n"
+    text = head + b"\n" + b"".join(b"<a%d@b.example>: 550 5.1.1 user unknown\n" % i for i in range(5000))
+    assert len(classify(text).recipients) == TEXT_LIMIT
+    report = b"".join(
+        b"Final-Recipient: rfc822; a%d@b.example\nAction: failed\nStatus: 5.1.1\n\n" % i for i in range(5000)
+    )
+    dsn = head + b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
+    assert len(classify(dsn + report + b"--b--\n").recipients) == DSN_LIMIT
+
+
 def test_non_bytes_input_is_unknown() -> None:
     assert classify("not bytes").kind == Kind.UNKNOWN  # type: ignore[arg-type]
 

@@ -95,11 +95,16 @@ def is_delay_warning(p: Parsed) -> bool:
     return bool(_DELAY_SUBJECT.search(p.subject) and _DELAY_TEXT.search(text))
 
 
+# Bounds for hostile or absurd notices: a real one is a few kilobytes and names a few recipients.
+NOTICE_LIMIT = 50_000
+RECIPIENT_LIMIT = 100
+
+
 def read(p: Parsed) -> list[TextRecipient]:
-    text = p.bounce_text
+    text = p.bounce_text[:NOTICE_LIMIT]
     exclude = _own_addresses(p)
     failed = [a.lower() for a in mime.address_list(p.header("X-Failed-Recipients"))]
-    rcpts = failed or _candidates(text, exclude)
+    rcpts = (failed or _candidates(text, exclude))[:RECIPIENT_LIMIT]
     if not rcpts:
         rcpts = [a for a in p.original_to if not _is_system(a)][:1]
     if not rcpts:
