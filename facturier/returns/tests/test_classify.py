@@ -92,6 +92,22 @@ BOUNCES = [
         "<inv.FA-2026-1407.d1212@facturier.example>",
     ),
     (
+        "courier.eml",
+        Kind.SOFT_BOUNCE,
+        Reason.MAILBOX_FULL,
+        "5.2.2",
+        "boite.pleine@client-courier.example",
+        "<inv.FA-2026-1912.d1717@facturier.example>",
+    ),
+    (
+        "amazonses-bounce.eml",
+        Kind.HARD_BOUNCE,
+        Reason.USER_UNKNOWN,
+        "5.1.1",
+        "ancien.contact@client-ses.example",
+        "<inv.FA-2026-1710.d1515@facturier.example>",
+    ),
+    (
         "sendmail-plain.eml",
         Kind.HARD_BOUNCE,
         Reason.HOST_UNKNOWN,
@@ -242,6 +258,12 @@ def test_arf_complaint_names_the_complaining_recipient() -> None:
     assert (v.kind, v.reason, v.feedback_type) == (Kind.COMPLAINT, Reason.FEEDBACK, "abuse")
     assert v.rcpt == "jean.plaignant@fai-exemple.example"
     assert v.message_id == "<inv.FA-2026-3001.d3001@facturier.example>"
+
+
+def test_microsoft_jmrp_complaint_without_arf_report() -> None:
+    v = verdict("jmrp-complaint.eml")
+    assert (v.kind, v.rcpt, v.format) == (Kind.COMPLAINT, "camille.durand@outlook.example", "complaint")
+    assert v.message_id == "<inv.FA-2026-1811.d1616@facturier.example>"
 
 
 def test_rfc8098_read_receipt() -> None:
