@@ -20,6 +20,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Sequence
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from pathlib import Path
@@ -105,9 +106,9 @@ def store_message(directory: Path, envelope: Envelope) -> str:
         "mail_options": list(envelope.mail_options),
         "rcpt_options": list(envelope.rcpt_options),
         "received_at": now.isoformat(),
-        "message_id": str(headers.get("Message-ID", "")),
-        "subject": str(headers.get("Subject", "")),
-        "to": str(headers.get("To", "")),
+        "message_id": _header(headers, "Message-ID"),
+        "subject": _header(headers, "Subject"),
+        "to": _header(headers, "To"),
         "size": len(raw),
     }
     _write_atomic(directory / f"{name}.eml", raw)
@@ -118,6 +119,15 @@ def store_message(directory: Path, envelope: Envelope) -> str:
         except Exception:
             log.exception("sandbox hook %r failed for %s", hook, name)
     return name
+
+
+def _header(headers: Message, name: str) -> str:
+    # The sandbox accepts anything, including headers the parser chokes on: keep the raw text then.
+    try:
+        return str(headers.get(name, ""))
+    except Exception:
+        raw = headers.get_all(name) or [""]
+        return str(raw[0]).encode("ascii", "replace").decode()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
