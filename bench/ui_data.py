@@ -198,19 +198,30 @@ SEQUENCES = [
 ]
 
 
-def _drop_plain_indexes(cursor: Any, tables: list[str]) -> list[str]:
-    """Drop the indexes that back no constraint (they are rebuilt after the load: one sort per index
-    is much faster than millions of random inserts); return their definitions."""
+def _drop_indexes(cursor: Any, tables: list[str]) -> list[str]:
+    """Drop the secondary indexes and unique constraints (primary keys stay), to rebuild them after
+    the load: one sort per index is much faster than millions of random inserts (tokens and
+    Message-IDs are random). Returns the statements that recreate them."""
+    cursor.execute(
+        """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+           WHERE c.conrelid::regclass::text = ANY(%s) AND c.contype = 'u'""",
+        [tables],
+    )
+    uniques = cursor.fetchall()
+    for table, name, _definition in uniques:
+        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
     cursor.execute(
         """SELECT i.indexname, i.indexdef FROM pg_indexes i
            WHERE i.tablename = ANY(%s) AND i.schemaname = 'public'
              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
         [tables],
     )
-    rows = cursor.fetchall()
-    for name, _definition in rows:
+    plain = cursor.fetchall()
+    for name, _definition in plain:
         cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _name, definition in rows]
+    restore = [definition for _name, definition in plain]
+    restore += [f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}' for table, name, definition in uniques]
+    return restore
 
 
 def generate(
@@ -222,7 +233,7 @@ def generate(
     # The rows are consistent by construction: skip the per-row foreign-key triggers (superuser only,
     # which the throwaway cluster's role is).
     cursor.execute("SET session_replication_role = replica")
-    indexes = _drop_plain_indexes(cursor, [table for table, _column in SEQUENCES])
+    indexes = _drop_indexes(cursor, [table for table, _column in SEQUENCES])
     counts: dict[str, int] = {}
     for label, sql in statements(invoices=invoices, customers=customers, days=days, pending_days=pending_days):
         started = time.monotonic()
@@ -233,7 +244,7 @@ def generate(
     for definition in indexes:
         cursor.execute(definition)
     cursor.execute("SET session_replication_role = origin")
-    say(f"  {len(indexes)} indexes rebuilt       {time.monotonic() - started:6.1f} s")
+    say(f"  {len(indexes)} indexes rebuilt        {time.monotonic() - started:6.1f} s")
     for table, column in SEQUENCES:
         top = f"(SELECT coalesce(max({column}), 1) FROM {table})"
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), {top})")
