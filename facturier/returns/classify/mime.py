@@ -50,9 +50,13 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 def lower_ascii(text: str) -> str:
-    """A-Z -> a-z only: unlike str.lower() it keeps every index, so positions found in the lowered
-    text can cut the original. Patterns matched against it are compiled without re.I (faster)."""
-    return text.translate(_ASCII_LOWER)
+    """Lower-cased with every index kept, so positions found in the lowered text can cut the
+    original. Patterns matched against it are compiled without re.I (faster).
+
+    str.lower() is used when it keeps the length (nearly always: it is much faster than translate
+    on non-ASCII text); a few characters lower to two ("İ"), and then only A-Z are lowered."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
 
 
 def normalise(raw: bytes) -> bytes:

@@ -379,7 +379,14 @@ def reason_for(status: str, diagnostic: str, context: str = "") -> Reason:
             reason = by_status
         else:
             reason = Reason.EXPIRED if status.startswith("4") else (by_status or Reason.UNDEFINED)
-    return _adjust(reason, detail, status, smtp_command(diagnostic + "\n" + context), diagnostic + "\n" + context)
+    if reason not in _STAGE_DEPENDENT:
+        return reason
+    text = diagnostic + "\n" + context
+    return _adjust(reason, detail, status, smtp_command(text), text)
+
+
+# The only reasons that the SMTP stage can change (see _adjust): the command is looked for only then.
+_STAGE_DEPENDENT = {Reason.USER_UNKNOWN, Reason.HOST_UNKNOWN, Reason.UNDEFINED}
 
 
 # Wordings that come from a directory lookup of the address itself, not from a filter: Domino
