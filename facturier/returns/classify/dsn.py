@@ -17,8 +17,8 @@ _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _PER_RECIPIENT_START = ("final-recipient", "original-recipient")
 # Bounds for hostile reports; a real one is a few kilobytes for a few recipients.
-REPORT_LIMIT = 200_000
-RECIPIENT_LIMIT = 200
+REPORT_LIMIT = 2_000_000
+RECIPIENT_LIMIT = 10_000  # every recipient of any real report; only a hostile one is cut
 
 
 @dataclass

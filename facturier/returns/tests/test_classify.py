@@ -303,15 +303,16 @@ def test_empty_or_garbage_input_is_unknown_without_exception(raw: bytes) -> None
 
 
 def test_absurd_notices_are_bounded() -> None:
+    # A plain-text notice names a few recipients; a DSN lists every recipient of the message,
+    # so its bound is far above any real message (the ingestion keeps one verdict per recipient).
     from facturier.returns.classify.dsn import RECIPIENT_LIMIT as DSN_LIMIT
     from facturier.returns.classify.vendors.generic import RECIPIENT_LIMIT as TEXT_LIMIT
 
     head = b"From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail Returned to Sender\n"
     text = head + b"\n" + b"".join(b"<a%d@b.example>: 550 5.1.1 user unknown\n" % i for i in range(5000))
     assert len(classify(text).recipients) == TEXT_LIMIT
-    report = b"".join(
-        b"Final-Recipient: rfc822; a%d@b.example\nAction: failed\nStatus: 5.1.1\n\n" % i for i in range(5000)
-    )
+    fields = b"Final-Recipient: rfc822; a%d@b.example\nAction: failed\nStatus: 5.1.1\n\n"
+    report = b"".join(fields % i for i in range(DSN_LIMIT + 50))
     dsn = head + b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
     assert len(classify(dsn + report + b"--b--\n").recipients) == DSN_LIMIT
 
