@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from facturier.crm.inputs import CUSTOMER_FIELDS, ConflictError, CustomerIn, InputError
-from facturier.crm.models import Customer, CustomerActivity, CustomerEmail
+from facturier.crm.models import Customer, CustomerActivity, CustomerEmail, EmailStatus
 
 
 @transaction.atomic
@@ -74,3 +74,16 @@ def customer_emails_sync(*, customer: Customer, addresses: list[str]) -> list[st
             CustomerEmail.objects.create(customer=customer, address=address)
         changes.append(f"+{address}")
     return changes
+
+
+def customer_email_mark_invalid(*, customer_id: int, address: str, reason: str) -> int:
+    """Mark the customer's active address invalid (a 5xx at RCPT, or a hard-bounce DSN).
+
+    The one place that does it, for the send path, the returns path and the letters next step;
+    idempotent (an address already invalid keeps its first reason). Returns rows changed.
+    """
+    return (
+        CustomerEmail.objects.filter(customer_id=customer_id, address__iexact=address, active=True)
+        .exclude(status=EmailStatus.INVALID)
+        .update(status=EmailStatus.INVALID, status_reason=reason[:300], status_changed_at=timezone.now())
+    )

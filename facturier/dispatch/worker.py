@@ -40,7 +40,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
-from facturier.crm.models import CustomerEmail, EmailStatus
+from facturier.crm.services import customer_email_mark_invalid
 from facturier.dispatch.message import OutboundMessage, build_message
 from facturier.dispatch.models import Channel, DeliveryEvent, Dispatch, DispatchAttempt
 from facturier.dispatch.services import dispatch_transition, invoice_event
@@ -471,14 +471,16 @@ def _record_late_answer(
 
 
 def _after_hard_bounce(dispatch: Dispatch, *, step: str, reply: str) -> None:
-    """What follows a synchronous refusal. The one place the letters/CRM next step will hook in."""
-    now = timezone.now()
+    """What follows a synchronous refusal: a 5xx at RCPT means the address is invalid."""
     invoice = dispatch.invoice
     if step == "rcpt":
-        # The relay refused the address itself: it is invalid for this customer.
-        CustomerEmail.objects.filter(
-            customer_id=invoice.customer_id, address__iexact=dispatch.recipient, active=True
-        ).update(status=EmailStatus.INVALID, status_reason=f"refused at RCPT: {reply}"[:300], status_changed_at=now)
+        # The relay refused the address itself: it is invalid for this customer. The next step
+        # (letter by post, CRM activity + webhooks) runs after our commit, as for a hard-bounce DSN.
+        customer_email_mark_invalid(
+            customer_id=invoice.customer_id, address=dispatch.recipient, reason=f"refused at RCPT: {reply}"
+        )
+        dispatch_id, evidence = dispatch.pk, {"step": step, "reply": reply}
+        transaction.on_commit(lambda: _address_invalid_next_step(dispatch_id, evidence))
     work_item_open(
         kind=WorkItemKind.INVALID_ADDRESS if step == "rcpt" else WorkItemKind.SEND_FAILED,
         title=f"Invoice {invoice.number}: {dispatch.recipient} refused by the relay at {step.upper()}",
@@ -580,3 +582,9 @@ def run_worker(
             if sent == 0:
                 stop.wait(idle_seconds)
     return total
+
+
+def _address_invalid_next_step(dispatch_id: int, evidence: dict[str, object]) -> None:
+    from facturier.letters.next_step import address_invalid  # letters depends on dispatch, not back
+
+    address_invalid(dispatch_id=dispatch_id, evidence=evidence)

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from facturier.crm.activities import customer_activity_record
-from facturier.crm.models import Customer, CustomerActivity, CustomerEmail, EmailStatus
+from facturier.crm.models import Customer, CustomerActivity
+from facturier.crm.services import customer_email_mark_invalid
 from facturier.dispatch.models import Channel, Dispatch
 from facturier.dispatch.states import State
 from facturier.letters.batches import batch_close, batch_create_immediate
@@ -85,9 +86,7 @@ def _record(*, dispatch: Dispatch, customer: Customer, evidence: dict[str, Any],
     """The CRM activity (+ webhooks), the address's status, and the work item, all or nothing."""
     invoice = dispatch.invoice
     reason = str(evidence.get("diagnostic") or evidence.get("reply") or evidence.get("status") or "hard bounce")[:300]
-    CustomerEmail.objects.filter(customer=customer, address__iexact=dispatch.recipient, active=True).exclude(
-        status=EmailStatus.INVALID
-    ).update(status=EmailStatus.INVALID, status_reason=reason, status_changed_at=timezone.now())
+    customer_email_mark_invalid(customer_id=customer.pk, address=dispatch.recipient, reason=reason)
     already = CustomerActivity.objects.filter(customer=customer, kind="address_invalid", data__dispatch=dispatch.pk)
     if not already.exists():
         customer_activity_record(

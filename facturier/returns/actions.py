@@ -29,7 +29,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from facturier.crm.models import Customer, CustomerEmail, EmailStatus
+from facturier.crm.models import Customer
+from facturier.crm.services import customer_email_mark_invalid
 from facturier.dispatch.models import Dispatch
 from facturier.dispatch.services import dispatch_create, dispatch_transition, invoice_event
 from facturier.dispatch.states import State, can_transition
@@ -151,11 +152,7 @@ def _hard_bounce(dispatch: Dispatch, f: Finding) -> None:
     if not moved:
         return
     reason = f"{f.status} {f.reason}: {f.diagnostic}".strip()[:300]
-    for row in CustomerEmail.objects.filter(
-        customer_id=dispatch.invoice.customer_id, address__iexact=dispatch.recipient, active=True
-    ):
-        row.status, row.status_reason, row.status_changed_at = EmailStatus.INVALID, reason, f.now
-        row.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+    customer_email_mark_invalid(customer_id=dispatch.invoice.customer_id, address=dispatch.recipient, reason=reason)
     work_item_open(
         kind=WorkItemKind.INVALID_ADDRESS,
         title=f"Invoice {dispatch.invoice.number}: {dispatch.recipient} is invalid",

@@ -139,6 +139,29 @@ def test_5xx_at_rcpt_is_a_hard_bounce_and_the_address_becomes_invalid(settings: 
     assert handler.received == []
 
 
+def test_5xx_at_rcpt_starts_the_postal_next_step_after_commit(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The synchronous invalid-address case must lead to the same next step as a hard-bounce DSN:
+    # a cover letter queued for the post and the CRM told.
+    from facturier.crm.models import CustomerActivity
+    from facturier.letters.models import Letter
+
+    settings.FACTURIER_ON_INVALID_ADDRESS = "print"
+    settings.FACTURIER_POST_TIMING = "cutoff"
+    handler = RecordingHandler(refuse_rcpt={"gone@client.example": "550 5.1.1 User unknown"})
+    with smtp_server(handler) as port:
+        settings.SMTP_URL = f"smtp://127.0.0.1:{port}"
+        dispatch = _due("gone@client.example")
+        with django_capture_on_commit_callbacks(execute=True):
+            process_due(now=timezone.now())
+    letter = Letter.objects.get(source_dispatch=dispatch)
+    assert letter.invoice_id == dispatch.invoice_id
+    activity = CustomerActivity.objects.get(kind="address_invalid")
+    assert activity.data["dispatch"] == dispatch.pk
+    assert WorkItem.objects.filter(kind="invalid_address", dispatch=dispatch).count() == 1
+
+
 def test_5xx_at_data_is_a_hard_bounce_without_invalidating_the_address(settings: Any) -> None:
     handler = RecordingHandler(data_replies=["554 5.7.1 message refused as spam"])
     with smtp_server(handler) as port:
