@@ -49,7 +49,12 @@ def _customers_matching(text: str) -> list[int] | QuerySet[Customer]:
 def invoice_filtered(filters: InvoiceFilters) -> QuerySet[Invoice]:
     qs = Invoice.objects.all()
     if filters.states:
-        qs = qs.filter(status__in=filters.states)
+        # A "partial" invoice (one address delivered, one bounced) also answers for the states in
+        # its detail ("bounced_hard 1, delivered 1"), so filtering on bounced_hard finds it.
+        in_partial = Q()
+        for state in filters.states:
+            in_partial |= Q(status_detail__startswith=f"{state} ") | Q(status_detail__contains=f", {state} ")
+        qs = qs.filter(Q(status__in=filters.states) | (Q(status="partial") & in_partial))
     if filters.customer:
         qs = qs.filter(customer__in=_customers_matching(filters.customer))
     if filters.issued_from:
