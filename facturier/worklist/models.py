@@ -55,8 +55,14 @@ class WorkItem(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]  # oldest first: the worklist is a queue
+        # The worklist pages are keyset-paginated on (created_at, id) within one tab: each tab and
+        # filter has an index whose leading equality columns are followed by (created_at, id), so a
+        # page is an index range scan that stops after a page of rows, whatever the table's size.
         indexes = [
-            models.Index(fields=["state", "kind", "created_at"]),
+            models.Index(fields=["state", "kind", "created_at", "id"], name="worklist_state_kind_created"),
+            models.Index(fields=["state", "created_at", "id"], name="worklist_state_created"),
+            models.Index(fields=["state", "auto_closed", "created_at", "id"], name="worklist_closed_created"),
+            models.Index(fields=["assignee", "state", "created_at", "id"], name="worklist_assignee_created"),
             models.Index(fields=["state", "auto_closed", "-closed_at"]),
         ]
 

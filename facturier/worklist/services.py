@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from facturier.worklist.models import WorkItem, WorkItemComment, WorkItemKind, WorkItemState
 
+COMMENT_LIMIT = 5000
+
 
 @transaction.atomic
 def work_item_open(
@@ -65,4 +67,43 @@ def work_item_record_auto_closed(
 
 
 def work_item_comment(*, item: WorkItem, user_id: int | None, text: str) -> WorkItemComment:
-    return WorkItemComment.objects.create(item=item, author_id=user_id, text=text)
+    """Add a comment (open or closed items alike: a note after the fact is still useful)."""
+    text = text.strip()
+    if not text:
+        raise WorkItemActionError("the comment is empty", field="text")
+    return WorkItemComment.objects.create(item=item, author_id=user_id, text=text[:COMMENT_LIMIT])
+
+
+class WorkItemActionError(ValueError):
+    """An action a person asked for cannot be done as asked; `field` names the input at fault."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def work_item_lock_open(item: WorkItem) -> WorkItem:
+    """The item, locked, refusing if someone (or a rule) closed it meanwhile."""
+    locked = WorkItem.objects.select_for_update().get(pk=item.pk)
+    if locked.state != WorkItemState.OPEN:
+        raise WorkItemActionError("this item is already closed")
+    return locked
+
+
+@transaction.atomic
+def work_item_assign(*, item: WorkItem, user_id: int | None) -> WorkItem:
+    """Assign the open item to a user (None: unassign)."""
+    locked = work_item_lock_open(item)
+    locked.assignee_id = user_id
+    locked.save(update_fields=["assignee"])
+    return locked
+
+
+@transaction.atomic
+def work_item_close_by(*, item: WorkItem, resolution: str, user_id: int) -> WorkItem:
+    """A person closes an open item with a resolution (refused if it is closed already)."""
+    resolution = resolution.strip()
+    if not resolution:
+        raise WorkItemActionError("say how it was resolved", field="resolution")
+    return work_item_close(item=work_item_lock_open(item), resolution=resolution, user_id=user_id)
