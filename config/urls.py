@@ -21,6 +21,7 @@ urlpatterns = [
     path("webhooks/", include("facturier.webhooks.urls")),
     path("letters/", include("facturier.letters.urls")),
     path("bulk/", include("facturier.bulk.urls")),
+    path("admin-users/", include("facturier.accounts.urls")),
     path("dashboard/", include("facturier.dashboard.urls")),
     path("", include("facturier.web.urls")),
 ]

@@ -15,7 +15,7 @@ from facturier.web.selectors import invoice_filtered
 # The invoice list's query parameters that select invoices (facturier/web/forms.py). Paging
 # parameters (after, before, size) are dropped, so "everything matching this filter" is what the
 # clerk saw across all pages.
-FILTER_PARAMS = ("state", "customer", "issued_from", "issued_until", "q")
+FILTER_PARAMS = ("state", "customer", "issued_from", "issued_until", "q", "total_min", "total_max", "domain")
 
 
 def invoices_matching(filter_query: str) -> QuerySet[Invoice]:

@@ -35,3 +35,22 @@ def reader_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
+
+
+def role_required(role: Role) -> Callable[[View], View]:
+    """Login, then at least `role`; 403 otherwise (whatever buttons the page showed)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not has_role(request.user, role):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator
+
+
+operator_required = role_required(Role.OPERATOR)
+admin_required = role_required(Role.ADMIN)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.http import QueryDict
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.web.labels import STATE_LABELS
 
 PAGE_SIZES = (25, 50, 100, 200)
+DOMAIN_RE = re.compile(r"[a-z0-9\u00a1-\uffff]([a-z0-9\u00a1-\uffff.-]{0,251}[a-z0-9\u00a1-\uffff])?")
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -22,39 +25,70 @@ class InvoiceFilters:
     issued_from: dt.date | None = None
     issued_until: dt.date | None = None
     q: str = ""
+    total_min: Decimal | None = None
+    total_max: Decimal | None = None
+    domain: str = ""  # recipient domain: invoices with a dispatch to an address @domain
 
     @property
     def active(self) -> bool:
-        return bool(self.states or self.customer or self.issued_from or self.issued_until or self.q)
+        return bool(
+            self.states
+            or self.customer
+            or self.issued_from
+            or self.issued_until
+            or self.q
+            or self.total_min is not None
+            or self.total_max is not None
+            or self.domain
+        )
+
+
+# Sort orders the list offers, by URL value. Each is a keyset order (a unique last column), and each
+# but the amount is served by an index of Invoice: (-issue_date, -id), the unique number, and
+# (status, -issue_date). There is no index on total (the invoices app owns that table): sorting by
+# amount is offered only when the filter matches at most COUNT_CAP invoices (see selectors), where
+# sorting the matches in memory is cheap; otherwise the list keeps the date order and says so.
+SORTS: dict[str, tuple[tuple[str, bool], ...]] = {  # url value -> ((field, descending), ...)
+    "-issued": (("issue_date", True), ("id", True)),
+    "issued": (("issue_date", False), ("id", False)),
+    "number": (("number", False),),
+    "-number": (("number", True),),
+    "status": (("status", False), ("issue_date", True), ("id", True)),
+    "-status": (("status", True), ("issue_date", False), ("id", False)),
+    "total": (("total", False), ("id", False)),
+    "-total": (("total", True), ("id", True)),
+}
+DEFAULT_SORT = "-issued"
+NEEDS_NARROW_FILTER = frozenset({"total", "-total"})
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """A keyset position in the list's order (-issue_date, -id): stable under inserts, no OFFSET."""
+    """A keyset position in the list's order (the sort's column values, "~"-joined; the last is the
+    row id, or the unique number): stable under inserts, no OFFSET. Values stay text here; the
+    selector converts them for the sort in use (and ignores a cursor that does not fit it)."""
 
-    issue_date: dt.date
-    id: int
+    values: tuple[str, ...]
 
     def encode(self) -> str:
-        return f"{self.issue_date.isoformat()}~{self.id}"
+        return "~".join(self.values)
 
     @classmethod
-    def decode(cls, raw: str | None) -> Cursor | None:
-        """None for anything malformed: a damaged bookmark shows the first page, not an error."""
-        if not raw or "~" not in raw:
+    def decode(cls, raw: str | None, *, parts: int = 2) -> Cursor | None:
+        """None for anything malformed: a damaged bookmark shows the first page, not an error.
+        Split from the right: only the first value (an invoice number) may itself hold a "~"."""
+        if not raw or (parts > 1 and "~" not in raw):
             return None
-        day, _sep, ident = raw.partition("~")
-        try:
-            return cls(dt.date.fromisoformat(day), int(ident))
-        except ValueError:
-            return None
+        values = tuple(raw.rsplit("~", parts - 1))
+        return cls(values) if len(values) == parts and all(values) else None
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    after: Cursor | None = None  # older rows than this one
-    before: Cursor | None = None  # newer rows than this one
+    after: Cursor | None = None  # rows after this one in the sort order ("older" by default)
+    before: Cursor | None = None  # rows before it ("newer")
     size: int = DEFAULT_PAGE_SIZE
+    sort: str = DEFAULT_SORT
 
 
 # A native date picker; it sends ISO dates, which DateField accepts in every language.
@@ -84,6 +118,29 @@ class InvoiceFilterForm(forms.Form):
         required=False, label=_("Issued from"), widget=forms.DateInput(attrs={"type": "date"})
     )
     issued_until = forms.DateField(required=False, label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    total_min = forms.DecimalField(
+        required=False,
+        label=_("Amount from"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal", "class": "amount"}),
+    )
+    total_max = forms.DecimalField(
+        required=False,
+        label=_("to"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal", "class": "amount"}),
+    )
+    domain = forms.CharField(
+        required=False,
+        max_length=253,
+        label=_("Recipient domain"),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. acme.example"), "autocomplete": "off"}),
+    )
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
     size = forms.TypedChoiceField(
         required=False,
         label=_("Rows"),
@@ -102,7 +159,20 @@ class InvoiceFilterForm(forms.Form):
             issued_from=data.get("issued_from"),
             issued_until=data.get("issued_until"),
             q=(data.get("q") or "").strip(),
+            total_min=data.get("total_min"),
+            total_max=data.get("total_max"),
+            domain=data.get("domain") or "",
         )
+
+    def clean_domain(self) -> str:
+        # "@acme.example", "ACME.example " and "compta@acme.example" all mean the domain acme.example.
+        text = (self.cleaned_data.get("domain") or "").strip().lower().rpartition("@")[2]
+        if text and not DOMAIN_RE.fullmatch(text):
+            raise forms.ValidationError(_("not a domain name"))
+        return text
+
+    def sort_key(self) -> str:
+        return self.cleaned_data.get("sort") or DEFAULT_SORT
 
     def page_size(self) -> int:
         return int(self.cleaned_data.get("size") or DEFAULT_PAGE_SIZE)
@@ -114,9 +184,12 @@ def parse_invoice_query(query: QueryDict) -> tuple[InvoiceFilterForm, InvoiceFil
     data.setdefault("size", str(DEFAULT_PAGE_SIZE))
     form = InvoiceFilterForm(data)
     filters = form.filters()
+    sort = form.sort_key()
+    parts = len(SORTS[sort])
     page = PageRequest(
-        after=Cursor.decode(query.get("after")),
-        before=Cursor.decode(query.get("before")),
+        after=Cursor.decode(query.get("after"), parts=parts),
+        before=Cursor.decode(query.get("before"), parts=parts),
         size=form.page_size(),
+        sort=sort,
     )
     return form, filters, page

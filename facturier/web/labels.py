@@ -69,3 +69,15 @@ def label(table: dict[str, Promise], code: str | None) -> str:
     if not code:
         return ""
     return str(table.get(code, code))
+
+
+# invoice_resend's refusal reasons (English sentences from the service), for the UI's messages.
+RESEND_REASON_LABELS: dict[str, Promise] = {
+    "a dispatch is still scheduled or sending": _("a dispatch is still scheduled or sending"),
+    "the customer has no valid e-mail address": _("the customer has no valid e-mail address"),
+    "unknown invoice number": _("unknown invoice number"),
+}
+
+
+def resend_reason(code: str) -> str:
+    return label(RESEND_REASON_LABELS, code) or code

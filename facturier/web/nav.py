@@ -4,10 +4,13 @@ resolve yet (its app has not routed it) is left out, so the nav can list screens
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.roles import Role, has_role
 
 
 @dataclass(frozen=True)
@@ -15,14 +18,17 @@ class NavItem:
     url_name: str
     label: Promise
     shortcut: str  # the key pressed after "g" (see static/web/app.js)
+    role: Role = Role.VIEWER  # shown to this role and above (the view checks again)
 
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("dashboard:index", _("Dashboard"), "d"),
     NavItem("web:invoice-list", _("Invoices"), "i"),
+    NavItem("web:customer-list", _("Customers"), "c"),
     NavItem("worklist:index", _("Worklist"), "w"),
     NavItem("bulk:index", _("Bulk actions"), "b"),
     NavItem("web:outbox", _("Outbox"), "o"),
+    NavItem("accounts:users", _("Users"), "u", Role.ADMIN),
 ]
 
 
@@ -41,9 +47,11 @@ class NavLink:
     active: bool
 
 
-def nav_links(path: str) -> list[NavLink]:
+def nav_links(path: str, user: Any = None) -> list[NavLink]:
     links = []
     for item in NAV_ITEMS:
+        if item.role != Role.VIEWER and not has_role(user, item.role):
+            continue
         url = url_or_none(item.url_name)
         if url is None:
             continue

@@ -3,15 +3,18 @@ number of queries, whatever the number of rows (the list screen is pinned by a t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from facturier.crm.models import Customer, CustomerEmail
 from facturier.dispatch.models import DeliveryEvent, Dispatch
 from facturier.dispatch.states import State
 from facturier.invoices.models import Invoice
-from facturier.web.forms import Cursor, InvoiceFilters, PageRequest
+from facturier.web.forms import NEEDS_NARROW_FILTER, SORTS, Cursor, InvoiceFilters, PageRequest
 
 # Counting a million rows on every refresh would cost more than the page itself: count at most this
 # many and show "10 000+" beyond. A LIMITed subquery keeps the count an index range scan.
@@ -22,8 +25,10 @@ COUNT_CAP = 10_000
 class InvoicePage:
     rows: list[Invoice]
     count: int  # capped: COUNT_CAP + 1 means "more than COUNT_CAP"
-    newer: Cursor | None  # cursor for the page of newer rows, None on the first page
-    older: Cursor | None  # cursor for the page of older rows, None on the last page
+    newer: Cursor | None  # cursor for the previous page (newer rows by default), None on the first page
+    older: Cursor | None  # cursor for the next page (older rows by default), None on the last page
+    sort: str = "-issued"  # the order applied (may differ from the one asked: see invoice_page)
+    sort_refused: bool = False  # an amount sort was asked on a filter too broad to sort in memory
 
     @property
     def count_capped(self) -> bool:
@@ -61,6 +66,12 @@ def invoice_filtered(filters: InvoiceFilters) -> QuerySet[Invoice]:
         qs = qs.filter(issue_date__gte=filters.issued_from)
     if filters.issued_until:
         qs = qs.filter(issue_date__lte=filters.issued_until)
+    if filters.total_min is not None:
+        qs = qs.filter(total__gte=filters.total_min)
+    if filters.total_max is not None:
+        qs = qs.filter(total__lte=filters.total_max)
+    if filters.domain:
+        qs = qs.filter(_sent_to_domain(filters.domain))
     if filters.q:
         # Number: a prefix match, which PostgreSQL answers from the unique index's pattern twin
         # (a "contains" would scan the table). Tried as typed and upper-cased (ERP numbers are).
@@ -71,40 +82,112 @@ def invoice_filtered(filters: InvoiceFilters) -> QuerySet[Invoice]:
     return qs
 
 
+# A domain matches few customers (a company's domain) or, for a mailbox provider, many: beyond this
+# many the customer list goes to the database as a subquery rather than a literal list.
+DOMAIN_CUSTOMER_CAP = 1000
+
+
+def _sent_to_domain(domain: str) -> Q:
+    """Invoices with a dispatch to an address @domain, without scanning the dispatches.
+
+    A suffix match on Dispatch.recipient cannot use its index (it would read all 1.1M dispatches at
+    1M invoices, and Dispatch gets no new column here). Every dispatch recipient is one of the
+    customer's addresses, kept in CustomerEmail even when retired, and that table is small (a few
+    rows per customer): the suffix scan runs there, giving the customers; their invoices come from
+    the (customer, -issue_date) index, and the EXISTS on (invoice, -id) confirms a dispatch really
+    went to that domain (an address added after the invoice was sent does not count)."""
+    suffix = "@" + domain
+    customers = CustomerEmail.objects.filter(address__iendswith=suffix).values_list("customer_id", flat=True)
+    ids = list(customers.distinct()[: DOMAIN_CUSTOMER_CAP + 1])
+    customer_ids: Any = customers if len(ids) > DOMAIN_CUSTOMER_CAP else ids
+    sent = Dispatch.objects.filter(invoice=OuterRef("pk"), recipient__iendswith=suffix)
+    return Q(customer__in=customer_ids) & Q(Exists(sent))
+
+
 def _next_send_at() -> Subquery:
     # Evaluated only for the page's rows; served by Dispatch's (invoice, -id) index.
     due = Dispatch.objects.filter(invoice=OuterRef("pk"), state=State.SCHEDULED).order_by("due_at")
     return Subquery(due.values("due_at")[:1])
 
 
+def _cursor_values(sort: str, cursor: Cursor | None) -> list[Any] | None:
+    """The cursor's text values as the sort's column types; None if they do not fit (a bookmark
+    from another sort, a damaged link): the page then starts at the top."""
+    if cursor is None:
+        return None
+    converters = {
+        "issue_date": dt.date.fromisoformat,
+        "id": int,
+        "total": Decimal,
+        "number": str,
+        "status": str,
+    }
+    try:
+        return [converters[name](raw) for (name, _desc), raw in zip(SORTS[sort], cursor.values, strict=True)]
+    except (ValueError, InvalidOperation, KeyError):
+        return None
+
+
+def _beyond(sort: str, values: list[Any], *, forward: bool) -> Q:
+    """Rows strictly after (forward) or before the cursor in the sort order, as
+    (a > x) OR (a = x AND b > y) OR ..., with "<" for descending columns (reversed going back)."""
+    fields = SORTS[sort]
+    condition = Q()
+    for i, (name, desc) in enumerate(fields):
+        step = Q(**{f"{name}__{'lt' if desc == forward else 'gt'}": values[i]})
+        for j in range(i):
+            step &= Q(**{fields[j][0]: values[j]})
+        condition |= step
+    # The redundant bound on the first column is what an index can seek to; the OR alone is only a
+    # filter (175,000 rows read to reach the middle of 1M invoices).
+    first, first_desc = fields[0]
+    bound = {f"{first}__{'lte' if first_desc == forward else 'gte'}": values[0]}
+    return condition & Q(**bound)
+
+
+def _order(sort: str, *, forward: bool) -> list[str]:
+    return [("-" if desc == forward else "") + name for name, desc in SORTS[sort]]
+
+
+def _cursor_of(sort: str, row: Invoice) -> Cursor:
+    values = []
+    for name, _desc in SORTS[sort]:
+        value = getattr(row, name)
+        values.append(value.isoformat() if isinstance(value, dt.date) else str(value))
+    return Cursor(tuple(values))
+
+
 def invoice_page(*, filters: InvoiceFilters, page: PageRequest) -> InvoicePage:
-    """One page of the invoice list, newest issue date first, with a capped count of all matches."""
+    """One page of the invoice list in the asked order (newest issue date first by default), with a
+    capped count of all matches. Keyset paging in every order: no OFFSET, stable under inserts."""
     base = invoice_filtered(filters)
     count = base.values("pk")[: COUNT_CAP + 1].count()
+    sort = page.sort if page.sort in SORTS else "-issued"
+    refused = sort in NEEDS_NARROW_FILTER and count > COUNT_CAP
+    if refused:
+        sort = "-issued"
     rows_qs = base.select_related("customer").annotate(next_send_at=_next_send_at())
     size = page.size
-    if page.before:
+    before = _cursor_values(sort, page.before)
+    after = _cursor_values(sort, page.after)
+    if before is not None:
         # Walk backwards from the cursor, then put the rows back in display order.
-        c = page.before
-        newer_q = Q(issue_date__gt=c.issue_date) | Q(issue_date=c.issue_date, id__gt=c.id)
-        chunk = list(rows_qs.filter(newer_q, issue_date__gte=c.issue_date).order_by("issue_date", "id")[: size + 1])
+        chunk = list(
+            rows_qs.filter(_beyond(sort, before, forward=False)).order_by(*_order(sort, forward=False))[: size + 1]
+        )
         has_more_newer = len(chunk) > size
         rows = list(reversed(chunk[:size]))
         has_more_older = True
     else:
-        if page.after:
-            c = page.after
-            older_q = Q(issue_date__lt=c.issue_date) | Q(issue_date=c.issue_date, id__lt=c.id)
-            # The redundant bound is what the index can seek to; the OR alone is only a filter
-            # (175,000 rows read to reach the middle of 1M invoices).
-            rows_qs = rows_qs.filter(older_q, issue_date__lte=c.issue_date)
-        chunk = list(rows_qs.order_by("-issue_date", "-id")[: size + 1])
+        if after is not None:
+            rows_qs = rows_qs.filter(_beyond(sort, after, forward=True))
+        chunk = list(rows_qs.order_by(*_order(sort, forward=True))[: size + 1])
         has_more_older = len(chunk) > size
         rows = chunk[:size]
-        has_more_newer = page.after is not None
-    newer = Cursor(rows[0].issue_date, rows[0].pk) if rows and has_more_newer else None
-    older = Cursor(rows[-1].issue_date, rows[-1].pk) if rows and has_more_older else None
-    return InvoicePage(rows=rows, count=count, newer=newer, older=older)
+        has_more_newer = after is not None
+    newer = _cursor_of(sort, rows[0]) if rows and has_more_newer else None
+    older = _cursor_of(sort, rows[-1]) if rows and has_more_older else None
+    return InvoicePage(rows=rows, count=count, newer=newer, older=older, sort=sort, sort_refused=refused)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,9 @@ def url_or_none(url_name: str, *args: Any) -> str | None:
 @register.simple_tag(takes_context=True)
 def main_nav(context: template.Context) -> list[NavLink]:
     request = context.get("request")
-    return nav_links(request.path if request is not None else "")
+    if request is None:
+        return nav_links("")
+    return nav_links(request.path, getattr(request, "user", None))
 
 
 @register.filter
@@ -116,3 +118,41 @@ def isodatetime(value: Any) -> Any:
         return dt.datetime.fromisoformat(value)
     except ValueError:
         return value
+
+
+# The list's sortable columns: first click sorts in the column's natural direction (dates and
+# amounts largest first, numbers and states A to Z), a second click reverses it.
+SORT_COLUMNS = {"issued": "-issued", "number": "number", "total": "-total", "status": "status"}
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: template.Context, column: str, text: str, css: str = "") -> SafeString:
+    """A column header linking to the list sorted by that column (cursor dropped, filters kept)."""
+    request = context["request"]
+    current = context.get("sort") or "-issued"
+    natural = SORT_COLUMNS[column]
+    reverse_key = natural[1:] if natural.startswith("-") else "-" + natural
+    active = current in (natural, reverse_key)
+    target = reverse_key if current == natural else natural
+    query = request.GET.copy()
+    for name in ("after", "before", "sort"):
+        query.pop(name, None)
+    if target != "-issued":
+        query["sort"] = target
+    href = f"{request.path}?{query.urlencode()}" if query else request.path
+    aria = ""
+    arrow = ""
+    if active:
+        aria = "descending" if current.startswith("-") else "ascending"
+        arrow = " ↓" if current.startswith("-") else " ↑"
+    return format_html(
+        '<th scope="col" class="{}"{}><a class="sort{}" href="{}" hx-get="{}" hx-target="#invoice-table" '
+        'hx-swap="outerHTML" hx-push-url="true">{}<span aria-hidden="true">{}</span></a></th>',
+        css,
+        format_html(' aria-sort="{}"', aria) if aria else "",
+        " on" if active else "",
+        href,
+        href,
+        text,
+        arrow,
+    )

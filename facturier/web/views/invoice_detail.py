@@ -35,6 +35,8 @@ def invoice_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         "version": version,
         "fragment": fragment,
         "refresh_seconds": REFRESH_SECONDS,
+        "has_scheduled": any(d.state == "scheduled" for d in detail.dispatches),
+        "busy": any(d.state in ("scheduled", "sending") for d in detail.dispatches),
     }
     template = "web/invoices/_live.html" if fragment else "web/invoices/detail.html"
     return vary_on_htmx(render(request, template, context))

@@ -23,6 +23,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "page": page,
+        "sort": page.sort,
         "count_cap": COUNT_CAP,
         "refresh_seconds": REFRESH_SECONDS,
     }
