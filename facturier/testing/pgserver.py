@@ -94,6 +94,14 @@ def throwaway_cluster() -> Iterator[str]:
             stdout=subprocess.DEVNULL,
         )
         wait_for_port(port)
+        # initdb creates only `postgres` and the templates: create the database the URL names, so
+        # a bench or a command can use it directly (Django's test runner derives test_facturier).
+        import psycopg
+
+        with psycopg.connect(
+            f"postgres://facturier:{PASSWORD}@127.0.0.1:{port}/postgres", autocommit=True, connect_timeout=30
+        ) as conn:
+            conn.execute("CREATE DATABASE facturier")
         yield f"postgres://facturier:{PASSWORD}@127.0.0.1:{port}/facturier"
     finally:
         if (data / "postmaster.pid").exists():
