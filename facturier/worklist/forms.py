@@ -13,6 +13,7 @@ from facturier.worklist.selectors import Cursor, Tab
 
 # Resolutions clerks pick most; "other" asks for the free text. Stored as shown (the clerk's words).
 RESOLUTIONS = [
+    ("", _("— choose —")),
     ("customer_contacted", _("Customer contacted")),
     ("answered", _("Answered the customer")),
     ("handled_in_erp", _("Handled in the ERP")),
