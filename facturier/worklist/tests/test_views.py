@@ -406,3 +406,17 @@ def test_a_decision_on_a_dispatch_no_longer_uncertain_is_refused(operator: Any) 
     _client(operator).post(reverse("worklist:resend", args=[item.pk]))
     item.refresh_from_db()
     assert item.state == WorkItemState.OPEN and not Dispatch.objects.filter(resend_of_id=item.dispatch_id).exists()
+
+
+def test_an_uncertain_item_offers_the_decision_not_an_address_correction(operator: Any) -> None:
+    item = uncertain_item()
+    page = _client(operator).get(reverse("worklist:detail", args=[item.pk])).content.decode()
+    assert reverse("worklist:mark-sent", args=[item.pk]) in page and reverse("worklist:resend", args=[item.pk]) in page
+    assert reverse("worklist:correct-address", args=[item.pk]) not in page
+
+
+def test_the_item_page_links_the_previous_and_next_open_items(viewer: Any) -> None:
+    first, second, third = (work_item_open(kind=WorkItemKind.COMPLAINT, title=f"n{i}", dedupe=False) for i in range(3))
+    page = _client(viewer).get(reverse("worklist:detail", args=[second.pk])).content.decode()
+    assert f'data-item-nav="previous" href="{reverse("worklist:detail", args=[first.pk])}"' in page
+    assert f'data-item-nav="next" href="{reverse("worklist:detail", args=[third.pk])}"' in page

@@ -68,7 +68,10 @@ def _context(request: HttpRequest, pk: int, **extra: Any) -> dict[str, Any]:
         "assigned_to_me": item.assignee_id == request.user.pk,
         "close_form": CloseForm(),
         "comment_form": CommentForm(),
-        "correct_form": CorrectAddressForm(addresses=[e.address for e in active], initial_old=old) if active else None,
+        # An uncertain dispatch is about whether a message left, not about the address.
+        "correct_form": CorrectAddressForm(addresses=[e.address for e in active], initial_old=old)
+        if active and item.kind != WorkItemKind.UNCERTAIN_DISPATCH
+        else None,
         "unverified": [e for e in active if e.status != EmailStatus.VERIFIED],
         "decide": acts
         and item.kind == WorkItemKind.UNCERTAIN_DISPATCH
