@@ -152,3 +152,70 @@ def test_unusable_sender_settings_are_reported(settings: Any, name: str, value: 
     setattr(settings, name, value)
     with pytest.raises(ValueError):
         check_sender_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "number"),
+    [
+        ("Dupont SARL", "F-2026-0001"),
+        ("Société Générale Ünïcode", "FAC-été-2026"),
+        ('Quote "and" \\ backslash, comma: colon@', "F/1"),
+        ("Ω" * 80, "N" * 60),
+        ("A very long but plain ASCII customer name " * 4, "F-2"),
+    ],
+)
+def test_direct_writer_and_email_package_write_the_same_message(name: str, number: str, settings: Any) -> None:
+    from django.utils import timezone
+
+    from facturier.dispatch import message
+
+    settings.FACTURIER_REPLY_TO = "Comptabilité <compta@invoices.example.com>"
+    invoice = make_invoice(customer=make_customer(name=name), number=number, pdf=make_pdf(2, text="facture"))
+    dispatch = dispatch_create(invoice=invoice, recipient="a@b.example", send_at=timezone.now())
+    direct = build_message(dispatch)
+    assert b"=_fx_" in direct.data  # the direct writer did it, not the fallback
+    assert max(len(line) for line in direct.data.split(b"\r\n")) <= 998
+    direct.data.decode("ascii")
+
+    def parsed(data: bytes) -> tuple[object, ...]:
+        msg = _parse(data)
+        plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
+        [pdf] = list(msg.iter_attachments())
+        assert plain is not None and html is not None and not msg.defects
+        return (
+            # Whitespace compared loosely: the email package's folding can double a space.
+            *(" ".join(str(msg[h]).split()) for h in ("Subject", "From", "To", "Reply-To", "Message-ID")),
+            msg["X-Facturier-Dispatch"],
+            msg.get_content_type(),
+            [part.get_content_type() for part in msg.walk()],
+            plain.get_content(),
+            html.get_content(),
+            pdf.get_filename(),
+            pdf.get_content(),
+        )
+
+    with dispatch.invoice.pdf.open("rb") as f:
+        pdf = f.read()
+    parts = message._Parts(
+        subject=direct.subject,
+        sender=message._address(settings.FACTURIER_FROM),
+        to=message._address(dispatch.recipient, display_name=name),
+        reply_to=message._address(settings.FACTURIER_REPLY_TO),
+        message_id=direct.message_id,
+        token=dispatch.token,
+        text=_parse(direct.data).get_body(("plain",)).get_content(),  # type: ignore[union-attr]
+        html=_parse(direct.data).get_body(("html",)).get_content(),  # type: ignore[union-attr]
+        filename=message.attachment_filename(number),
+    )
+    assert parsed(direct.data) == parsed(message._write_with_email_package(parts, pdf))
+
+
+def test_a_non_ascii_address_goes_through_the_email_package() -> None:
+    from django.utils import timezone
+
+    dispatch = dispatch_create(invoice=make_invoice(), recipient="josé@exemple.fr", send_at=timezone.now())
+    try:
+        out = build_message(dispatch)
+    except Exception:  # the email package's own verdict on such an address (as before)
+        return
+    assert b"=_fx_" not in out.data
