@@ -193,9 +193,8 @@ def work_item_detail(*, pk: int) -> WorkItemDetail:
 
 
 def work_item_neighbours(*, item: WorkItem) -> tuple[int | None, int | None]:
-    """The previous and next open items in queue order (for j/k on the item page)."""
-    if item.state != WorkItemState.OPEN:
-        return None, None
+    """The open items just before and after this one in queue order (j / k on the item page; for a
+    closed item, where the queue goes on from its place)."""
     qs = WorkItem.objects.filter(state=WorkItemState.OPEN)
     at, pk = item.created_at, item.pk
     prev = (
