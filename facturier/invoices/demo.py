@@ -69,7 +69,7 @@ def demo_users_ensure() -> str:
         user.set_password(password)
         user.is_staff = role == "admin"
         user.save()
-        user.groups.set([Group.objects.get(name=role)])
+        user.groups.set([Group.objects.get_or_create(name=role)[0]])
     return password
 
 
