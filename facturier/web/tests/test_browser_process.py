@@ -72,6 +72,12 @@ def test_operator_filters_selects_three_invoices_and_resends_them_at_a_chosen_ti
     expect(page.locator("[data-selcount]")).to_have_text("3")
     chosen = [page.locator("#invoice-table tbody tr").nth(i).get_attribute("data-key") for i in (0, 2, 3)]
 
+    # A refused request (a time in the past) shows bulk:start's 400 errors above the table.
+    page.locator("#bulk-send-at").fill("2020-01-06T09:00")
+    page.get_by_role("button", name="Reprogrammer").click()
+    expect(page.locator("#bulk-result .error")).to_contain_text("dans le passé")
+    expect(page.locator("[data-selcount]")).to_have_text("3")  # the selection stays for a retry
+
     send_at = (timezone.localtime() + dt.timedelta(days=7)).replace(hour=9, minute=30, second=0, microsecond=0)
     page.locator("#bulk-send-at").fill(send_at.strftime("%Y-%m-%dT%H:%M"))
     page.screenshot(path=str(SHOTS / "invoice-list-selection.png"))
