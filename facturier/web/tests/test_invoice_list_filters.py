@@ -170,3 +170,24 @@ def test_query_count_with_the_new_filters_and_sort(
     with django_assert_max_num_queries(7):
         response = viewer_client.get("/invoices/?domain=acme.example&total_min=5&sort=-total&size=25")
     assert len(numbers(response.content)) == 25
+
+
+def test_bulk_form_needs_the_csrf_token(operator: Any, amounts: None) -> None:
+    from facturier.bulk.models import BulkJob
+    from facturier.invoices.models import Invoice
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    ids = [str(pk) for pk in Invoice.objects.values_list("pk", flat=True)]
+    assert client.post("/bulk/start/", {"action": "resend_now", "invoice_ids": ids}).status_code == 403
+    assert not BulkJob.objects.exists()
+
+
+def test_hostile_customer_name_is_text_in_the_lists(client: Client, operator: Any, db: None) -> None:
+    hostile = "<script>alert(1)</script>"
+    make_invoice(number="H-1", customer=make_customer(name=hostile, external_ref="H<b>1"))
+    client.force_login(operator)
+    for url in ("/invoices/", "/customers/", "/customers/?q=script"):
+        html = client.get(url).content.decode()
+        assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+        assert "H<b>1" not in html
