@@ -125,7 +125,6 @@ def dispatch_transitions(*, changes: list[Transition], at: dt.datetime, actor: s
     if not changes:
         return []
     targets = [check_transition(c.dispatch.state, c.to) for c in changes]
-    updated: set[str] = {"state", "state_changed_at"}
     events = []
     for change, target in zip(changes, targets, strict=True):
         d = change.dispatch
@@ -145,14 +144,28 @@ def dispatch_transitions(*, changes: list[Transition], at: dt.datetime, actor: s
         d.state, d.state_changed_at = target.value, at
         for name, value in change.fields.items():
             setattr(d, name, value)
-        updated.update(change.fields)
     with transaction.atomic(savepoint=False):
-        # bulk_update writes every listed field of every row (one UPDATE ... CASE WHEN): a field
-        # set for some rows only is written back unchanged for the others, from the loaded object.
-        Dispatch.objects.bulk_update([c.dispatch for c in changes], sorted(updated))
+        _save_changes(changes, at=at)
         DeliveryEvent.objects.bulk_create(events)
         invoice_refresh_statuses(invoice_ids=sorted({c.dispatch.invoice_id for c in changes}), at=at)
     return events
+
+
+def _save_changes(changes: list[Transition], *, at: dt.datetime) -> None:
+    """One UPDATE per target state for the values its rows share (state, time, sending_since=None,
+    ...), plus one CASE WHEN UPDATE (bulk_update) for the values that differ from row to row
+    (accepted_at, last_reply, due_at): bulk_update builds an expression per row and field, so
+    it is kept to the fields that need it."""
+    groups: dict[tuple[str, frozenset[str]], list[Transition]] = defaultdict(list)
+    for c in changes:
+        groups[(c.dispatch.state, frozenset(c.fields))].append(c)
+    for (state, names), group in groups.items():
+        same = {n: group[0].fields[n] for n in names if all(c.fields[n] == group[0].fields[n] for c in group)}
+        varying = sorted(names - same.keys())
+        pks = [c.dispatch.pk for c in group]
+        Dispatch.objects.filter(pk__in=pks).update(state=state, state_changed_at=at, **same)
+        if varying:
+            Dispatch.objects.bulk_update([c.dispatch for c in group], varying)
 
 
 def invoice_refresh_statuses(*, invoice_ids: list[int], at: dt.datetime) -> None:
