@@ -196,7 +196,10 @@ class SmtpTransport:
                 if code == 354:
                     # What smtplib.data() does, minus waiting for the reply: dot-stuffing and the
                     # terminating "." line (data already has CRLF line ends, see message.py).
-                    body = _LEADING_DOT.sub(b"..", data)
+                    # The regex pass costs ~0.8 ms on an 82 KiB message; base64 and most
+                    # quoted-printable text have no line starting with a dot, so look first.
+                    needs_stuffing = data.startswith(b".") or b"\n." in data
+                    body = _LEADING_DOT.sub(b"..", data) if needs_stuffing else data
                     conn.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
                     return PendingSend(self, dsn=dsn)
         except smtplib.SMTPResponseException as exc:  # AUTH refused, ...

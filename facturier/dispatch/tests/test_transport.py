@@ -142,3 +142,23 @@ def test_reconnects_when_the_server_dropped_an_idle_connection() -> None:
         result = transport.send(envelope_from="f@example.com", recipient="b@example.com", data=MESSAGE, envid="t")
     assert result.outcome is Outcome.ACCEPTED
     assert len(handler.received) == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Subject: x\r\n\r\nno dot here\r\n",
+        b"Subject: x\r\n\r\n.leading dot\r\n..two\r\nend\r\n",
+        b".\r\nSubject: x\r\n\r\n.\r\n",
+    ],
+)
+def test_lines_starting_with_a_dot_arrive_unchanged(data: bytes) -> None:
+    # The transport dot-stuffs only when some line starts with a dot (the check is cheap, the
+    # substitution is not); either way the relay gets the message byte for byte.
+    handler = RecordingHandler()
+    with smtp_server(handler) as port:
+        transport = SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{port}"), timeout=5)
+        result = transport.send(envelope_from="bounces+t@example.com", recipient="b@example.com", data=data, envid="t")
+        transport.close()
+    assert result.outcome is Outcome.ACCEPTED
+    assert handler.received[0].data == data
