@@ -24,6 +24,7 @@ from facturier.dispatch.models import Dispatch
 from facturier.invoices.models import Invoice
 from facturier.testing.factories import make_customer, make_user
 from facturier.web.tests.conftest import sent_invoice
+from facturier.web.tests.test_invoice_actions import hostile_inbound
 
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 PASSWORD = "pw-for-tests-only"
@@ -192,3 +193,13 @@ def test_viewer_sees_no_action_and_is_refused_when_posting_anyway(live_server: A
     admin = page.request.post(f"{live_server.url}/admin-users/tokens/new/", form={"name": "x"}, headers=headers)
     assert admin.status == 403
     assert Dispatch.objects.filter(invoice=invoice).count() == 1
+
+    # A returned message full of HTML and scripts: read as text in a real browser, nothing runs.
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    inbound = hostile_inbound(invoice)
+    page.goto(f"{live_server.url}/returns/{inbound.pk}/")
+    expect(page.locator("pre.mailtext").first).to_contain_text("<script>alert(1)</script>")
+    expect(page.locator("dl.dsn").last).to_contain_text("5.1.1")
+    page.screenshot(path=str(SHOTS / "returned-message.png"), full_page=True)
+    assert dialogs == []
