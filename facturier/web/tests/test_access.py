@@ -17,6 +17,12 @@ def page_urls() -> list[str]:
         f"/invoices/{invoice.number}/pdf/",
         "/outbox/",
         "/outbox/x/",
+        "/customers/",
+        f"/customers/{invoice.customer.external_ref}/",
+        "/returns/1/",
+        "/admin-users/",
+        "/admin-users/tokens/",
+        "/admin-users/audit/",
     ]
 
 
