@@ -6,11 +6,14 @@ batch is locked with SELECT ... FOR UPDATE SKIP LOCKED, so several workers take 
 batches without waiting on each other. On SQLite (one worker) each row is claimed with a
 conditional UPDATE whose count says whether we got it.
 
-Sending. Each claimed dispatch is then built, sent and recorded in its own transaction: a
-DispatchAttempt row and one state change through dispatch_transition (250 -> accepted; 4xx or
-connection trouble -> scheduled again after an exponential backoff, failed once the retry limit
-is reached; 5xx at RCPT or DATA -> bounced_hard). Only ids are held between steps, and one
-message is in memory at a time, so the worker's memory does not grow with the batch size.
+Sending. Each claimed dispatch is then built (in a helper thread, one message ahead), handed to
+the relay, and its answer recorded: a DispatchAttempt row and one state change checked by the
+state machine, with its timeline event (250 -> accepted; 4xx or connection trouble -> scheduled
+again after an exponential backoff, failed once the retry limit is reached; 5xx at RCPT or DATA
+-> bounced_hard). Answers are committed in groups (RECORD_GROUP, RECORD_GROUP_SECONDS) through
+services.dispatch_transitions: one transaction and a fixed number of queries per group. Only ids
+and small answers are held between steps, and at most three messages are in memory at a time,
+so the worker's memory does not grow with the batch size.
 
 The uncertain state. Between handing a message to the relay and committing its answer, the
 worker can die (kill -9, power loss, lost database). The relay may then have the message or
