@@ -17,7 +17,7 @@ def invoice_payload(**overrides: Any) -> dict[str, Any]:
         "total": "1200.50",
         "currency": "EUR",
         "pdf_base64": base64.b64encode(make_pdf()).decode(),
-        "send_at": "2026-11-24T09:00:00+01:00",
+        "send_at": "2031-11-24T09:00:00+01:00",
     }
     body.update(overrides)
     return body

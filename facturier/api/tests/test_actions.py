@@ -15,7 +15,7 @@ from facturier.testing.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
 
-SOON = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+SOON = dt.datetime(2031, 12, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def sent(invoice: Any, recipient: str) -> Dispatch:
@@ -35,7 +35,7 @@ def test_resend_creates_a_dispatch_per_address_linked_to_the_previous_one(api: C
     nobody.customer.emails.update(status=EmailStatus.INVALID)
     response = api.post(
         "/api/v1/invoices/resend",
-        {"numbers": ["F-1", "F-BUSY", "F-NOPE", "F-INVALID", "F-1"], "send_at": "2026-12-02T10:00:00+01:00"},
+        {"numbers": ["F-1", "F-BUSY", "F-NOPE", "F-INVALID", "F-1"], "send_at": "2031-12-02T10:00:00+01:00"},
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
@@ -49,7 +49,7 @@ def test_resend_creates_a_dispatch_per_address_linked_to_the_previous_one(api: C
     new = {d.recipient: d for d in Dispatch.objects.filter(pk__in=results["F-1"]["dispatch_ids"])}
     assert new["a@x.example"].resend_of_id == previous.pk
     assert new["b@x.example"].resend_of_id is None  # never sent there before
-    assert new["a@x.example"].scheduled_at == dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    assert new["a@x.example"].scheduled_at == dt.datetime(2031, 12, 2, 9, 0, tzinfo=dt.UTC)
     audit = AuditEntry.objects.get(action="invoice_resend")
     assert audit.actor == "api:erp-test" and audit.target_count == 1
     assert audit.detail["skipped"]["F-NOPE"] == "unknown invoice number"
@@ -66,7 +66,7 @@ def test_resend_without_send_at_goes_now(api: Client) -> None:
 
 def test_resend_with_a_naive_send_at_names_send_at(api: Client) -> None:
     response = api.post(
-        "/api/v1/invoices/resend", {"numbers": ["F-1"], "send_at": "2026-12-02T10:00"}, content_type="application/json"
+        "/api/v1/invoices/resend", {"numbers": ["F-1"], "send_at": "2031-12-02T10:00"}, content_type="application/json"
     )
     assert response.status_code == 422
     assert fields_of(response) == ["send_at"]
@@ -89,11 +89,11 @@ def test_reschedule_moves_scheduled_dispatches(api: Client) -> None:
     invoice = make_invoice(number="F-4")
     d = dispatch_create(invoice=invoice, recipient="a@x.example", send_at=SOON)
     response = api.post(
-        "/api/v1/invoices/F-4/reschedule", {"send_at": "2026-12-10T08:00:00Z"}, content_type="application/json"
+        "/api/v1/invoices/F-4/reschedule", {"send_at": "2031-12-10T08:00:00Z"}, content_type="application/json"
     )
     assert response.status_code == 200, response.content
     assert response.json()["dispatches"] == 1
     d.refresh_from_db()
-    assert d.scheduled_at == d.due_at == dt.datetime(2026, 12, 10, 8, 0, tzinfo=dt.UTC)
+    assert d.scheduled_at == d.due_at == dt.datetime(2031, 12, 10, 8, 0, tzinfo=dt.UTC)
     assert d.events.filter(kind="rescheduled").count() == 1
     assert AuditEntry.objects.get(action="invoice_reschedule").target_count == 1

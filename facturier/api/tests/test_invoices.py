@@ -53,7 +53,7 @@ def test_json_invoice_is_created_with_one_dispatch_per_active_address(api: Clien
     assert body["number"] == "F-2026-0001" and body["customer_ref"] == "C-ACME"
     assert body["total"] == "1200.50" and body["status"] == "scheduled"
     assert sorted(d["recipient"] for d in body["dispatches"]) == ["boss@acme.example", "compta@acme.example"]
-    expected = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
+    expected = dt.datetime(2031, 11, 24, 8, 0, tzinfo=dt.UTC)
     assert all(dt.datetime.fromisoformat(d["scheduled_at"]) == expected for d in body["dispatches"])
     assert all(d["channel"] == "email" and d["state"] == "scheduled" for d in body["dispatches"])
     invoice = Invoice.objects.get()
@@ -114,7 +114,7 @@ def test_invalid_addresses_get_no_dispatch_and_none_left_is_recorded(api: Client
         ({"pdf_base64": base64.b64encode(b"GIF89a not a pdf").decode()}, "pdf_base64"),
         ({"pdf_base64": base64.b64encode(b"%PDF-1.7 truncated garbage").decode()}, "pdf_base64"),
         ({"pdf_base64": base64.b64encode(encrypted_pdf("open-sesame")).decode()}, "pdf_base64"),
-        ({"send_at": "2026-11-24T09:00:00"}, "send_at"),
+        ({"send_at": "2031-11-24T09:00:00"}, "send_at"),
         ({"send_at": "tomorrow"}, "send_at"),
         ({"send_at": 1790000000}, "send_at"),
         ({"total": "12,50"}, "total"),
