@@ -29,6 +29,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("bulk:index", _("Bulk actions"), "b"),
     NavItem("web:outbox", _("Outbox"), "o"),
     NavItem("accounts:users", _("Users"), "u", Role.ADMIN),
+    NavItem("webhooks:endpoints", _("Webhooks"), "h", Role.ADMIN),
 ]
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.core.validators import URLValidator
 
-from facturier.webhooks.services import webhook_endpoint_create
+from facturier.webhooks.events import EVENT_TYPES
+from facturier.webhooks.services import WebhookEndpointError, webhook_endpoint_create
 
 
 class Command(BaseCommand):
@@ -17,13 +16,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name")
         parser.add_argument("url")
-        parser.add_argument("--event", action="append", default=[], help="event type to send (repeat); default: all")
+        parser.add_argument(
+            "--event",
+            action="append",
+            default=[],
+            choices=sorted(EVENT_TYPES),
+            help="event type to send (repeat); default: all",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            URLValidator(schemes=["http", "https"])(options["url"])
-        except ValidationError:
-            raise CommandError(f"{options['url']!r} is not an http(s) URL") from None
-        endpoint = webhook_endpoint_create(name=options["name"], url=options["url"], events=options["event"])
+            endpoint = webhook_endpoint_create(name=options["name"], url=options["url"], events=options["event"])
+        except WebhookEndpointError as exc:
+            raise CommandError(f"{exc.field}: {exc.message}") from None
         self.stdout.write(f"endpoint {endpoint.pk} {endpoint.name} -> {endpoint.url}")
         self.stdout.write(f"secret (shown once): {endpoint.secret}")
