@@ -4,7 +4,6 @@ screen (/webhooks/endpoints/): add, deactivate, rotate the secret, delete."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from facturier.accounts.roles import Role, has_role
-from facturier.web.access import admin_required
+from facturier.web.access import admin_required, operator_required, reader_required
 from facturier.webhooks.delivery import delivery_redeliver
 from facturier.webhooks.events import EVENT_TYPES
 from facturier.webhooks.forms import EndpointCreateForm
@@ -27,6 +26,8 @@ from facturier.webhooks.services import (
 )
 
 
+@require_GET
+@reader_required
 def delivery_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in DeliveryState.values:
@@ -43,9 +44,8 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@operator_required
 def redeliver(request: HttpRequest, pk: int) -> HttpResponse:
-    if not has_role(request.user, Role.OPERATOR):
-        raise PermissionDenied("operators only")
     delivery = get_object_or_404(WebhookDelivery, pk=pk)
     delivery_redeliver(delivery=delivery)
     messages.success(request, f"Delivery {delivery.pk} queued again; the worker sends it at its next pass.")

@@ -23,6 +23,8 @@ def page_urls() -> list[str]:
         "/admin-users/",
         "/admin-users/tokens/",
         "/admin-users/audit/",
+        "/webhooks/",
+        "/webhooks/endpoints/",
     ]
 
 
