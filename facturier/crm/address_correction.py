@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from facturier.crm.activities import customer_activity_record
 from facturier.crm.models import Customer, CustomerEmail, EmailStatus
+from facturier.dispatch import schedule
 from facturier.dispatch.models import Channel, Dispatch
 from facturier.dispatch.services import dispatch_create
 from facturier.dispatch.states import State
+from facturier.invoices.scheduling import send_time_for
 from facturier.worklist.models import WorkItem, WorkItemKind, WorkItemState
 from facturier.worklist.services import work_item_close
 
@@ -100,12 +102,30 @@ def customer_email_correct(
     return result
 
 
+def resend_time(*, customer: Customer, now: dt.datetime) -> dt.datetime:
+    """When a resend after a correction goes out: now if that is inside the customer's send window
+    on a business day, else at the window's next opening. Not the company policy's "next business
+    day": the invoice is already late, only the customer's hours are respected."""
+    try:
+        return send_time_for(customer=customer, now=now, policy=schedule.Policy(schedule.PolicyKind.IMMEDIATE))
+    except schedule.NoSendSlot:
+        # A window with no business day at all (e.g. weekends only): new invoices are refused for
+        # it, but a correction must not fail on it; send now, as before windows were applied here.
+        return now
+
+
 def _resend(*, bounced: Dispatch, to: str, actor: str, user_id: int | None, now: dt.datetime) -> Dispatch:
+    customer = bounced.invoice.customer
     dispatch = dispatch_create(
-        invoice=bounced.invoice, recipient=to, send_at=now, resend_of=bounced, actor=actor, user_id=user_id
+        invoice=bounced.invoice,
+        recipient=to,
+        send_at=resend_time(customer=customer, now=now),
+        resend_of=bounced,
+        actor=actor,
+        user_id=user_id,
     )
     customer_activity_record(
-        customer=bounced.invoice.customer,
+        customer=customer,
         invoice=bounced.invoice,
         kind="resent",
         summary=f"Invoice {bounced.invoice.number} sent again by e-mail to {to}",

@@ -18,14 +18,18 @@ from facturier.crm.models import Customer
 from facturier.dispatch import schedule
 
 
-def send_time_for(*, customer: Customer, now: dt.datetime | None = None) -> dt.datetime:
-    """The send time (aware UTC) the company policy and the customer's window give, from now on.
+def send_time_for(
+    *, customer: Customer, now: dt.datetime | None = None, policy: schedule.Policy | None = None
+) -> dt.datetime:
+    """The send time (aware UTC) the policy (by default the company's) and the customer's window
+    give, from now on. With an immediate policy: now if inside the window on a business day, else
+    the window's next opening.
 
     Raises schedule.NoSendSlot (a ValueError) when the customer's window allows no business day.
     """
     return schedule.next_send_time(
         now=now or timezone.now(),
-        policy=company_policy(),
+        policy=policy or company_policy(),
         window=window_of(customer),
         holidays=holiday_calendar(settings.FACTURIER_HOLIDAYS_COUNTRY, settings.FACTURIER_HOLIDAYS_SUBDIV),
     )
