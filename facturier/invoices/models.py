@@ -33,6 +33,8 @@ class Invoice(TimeStamped):
             models.Index(fields=["customer", "-issue_date"]),
             models.Index(fields=["status", "-issue_date"]),
             models.Index(fields=["-issue_date", "-id"]),
+            # The amount filter (a range) and the amount sort (keyset on total, id).
+            models.Index(fields=["total", "id"]),
         ]
 
     def __str__(self) -> str:

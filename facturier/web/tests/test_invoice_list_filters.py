@@ -132,13 +132,19 @@ def test_sort_comes_from_the_url_and_headers_link_to_it(viewer_client: Client, a
     assert viewer_client.get("/invoices/?sort=bogus").status_code == 200
 
 
-def test_amount_sort_on_a_huge_result_falls_back_to_dates(
+def test_amount_sort_on_a_huge_filtered_result_falls_back_to_dates(
     viewer_client: Client, amounts: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(selectors, "COUNT_CAP", 2)
-    html = viewer_client.get("/invoices/?sort=-total").content.decode()
+    monkeypatch.setattr("facturier.web.views.invoice_list.COUNT_CAP", 2)
+    html = viewer_client.get("/invoices/?sort=-total&issued_from=2000-01-01").content.decode()
     assert numbers(html.encode()) == ["A-4", "A-3", "A-2", "A-1"]
-    assert "Le tri par montant demande un filtre plus étroit" in html
+    assert "Le tri par montant avec ces filtres demande un filtre plus étroit (2 factures au plus)" in html
+    # No other filter than the amount: the (total, id) index serves the sort at any size.
+    html = viewer_client.get("/invoices/?sort=-total").content.decode()
+    assert numbers(html.encode()) == ["A-3", "A-4", "A-2", "A-1"] and "filtre plus étroit" not in html
+    html = viewer_client.get("/invoices/?sort=total&total_min=0").content.decode()
+    assert numbers(html.encode()) == ["A-1", "A-2", "A-4", "A-3"] and "filtre plus étroit" not in html
 
 
 def test_viewer_sees_no_selection_nor_action_bar(viewer_client: Client, amounts: None) -> None:
