@@ -120,6 +120,18 @@ def _measure(client: Any, path: str, *, cold: bool = False) -> tuple[list[float]
     return times, len(queries), ""
 
 
+def _samples() -> tuple[str, str, int]:
+    """A bounced invoice, its customer and the newest work item: the detail pages to time."""
+    from facturier.invoices.models import Invoice
+    from facturier.worklist.models import WorkItem
+
+    invoice = Invoice.objects.select_related("customer").filter(status="bounced_hard").order_by("-id").first()
+    item = WorkItem.objects.order_by("-id").values_list("pk", flat=True).first()
+    if invoice is None or item is None:
+        raise RuntimeError("the generated data has no bounced invoice or no work item")
+    return invoice.number, invoice.customer.external_ref, item
+
+
 def _p95(times: list[float]) -> float:
     return statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) > 1 else times[0]
 
@@ -157,14 +169,26 @@ def _run() -> None:
     client = Client(SERVER_NAME="localhost")
     client.force_login(viewer)
     deep = _deep_cursor(2000, 50)
+    invoice, customer, item = _samples()
     pages: list[tuple[str, str, bool]] = [
         ("baseline: /healthz", "/healthz", False),
         ("dashboard", "/dashboard/", False),
         ("dashboard, domain table not cached", "/dashboard/", True),
         ("invoice list, first page", "/invoices/", False),
         ("invoice list, bounced_hard + text", "/invoices/?state=bounced_hard&q=Martin", False),
+        ("invoice list, text (1,000 customers)", "/invoices/?q=Martin", False),
+        ("invoice list, domain orange.fr", "/invoices/?domain=orange.fr", False),
+        ("invoice list, amount 1000-1200", "/invoices/?total_min=1000&total_max=1200", False),
+        ("invoice list, sorted by amount", "/invoices/?sort=-total", False),
+        ("invoice list, sorted by state", "/invoices/?sort=status", False),
         ("invoice list, page 2000 (keyset)", f"/invoices/?after={deep}" if deep else "/invoices/?after=none", False),
+        ("invoice list, 200 rows", "/invoices/?size=200", False),
+        ("invoice detail", f"/invoices/{invoice}/", False),
+        ("customer list", "/customers/", False),
+        ("customer page", f"/customers/{customer}/", False),
         ("worklist", "/worklist/", False),
+        ("worklist, auto-closed tab", "/worklist/?tab=auto_closed", False),
+        ("work item", f"/worklist/{item}/", False),
     ]
     rows = []
     for label, path, cold in pages:
@@ -172,15 +196,15 @@ def _run() -> None:
         rows.append((label, path, times, queries, error))
     say("")
     say(f"{INVOICES:,} invoices; {REPEAT} requests per page after {WARMUP} warm-up; server time in ms")
-    say(f"{'page':<36} {'p50':>8} {'p95':>8} {'max':>8} {'queries':>8}  verdict")
-    say("-" * 84)
+    say(f"{'page':<40} {'p50':>8} {'p95':>8} {'max':>8} {'queries':>8}  verdict")
+    say("-" * 88)
     for label, path, times, queries, error in rows:
         if error:
-            say(f"{label:<36} {'n/a (' + error + ')'}")
+            say(f"{label:<40} {'n/a (' + error + ')'}")
             continue
         p95 = _p95(times)
         verdict = "baseline" if path == "/healthz" else ("ok" if p95 < TARGET_MS else f"SLOW (target {TARGET_MS:.0f})")
-        say(f"{label:<36} {statistics.median(times):8.1f} {p95:8.1f} {max(times):8.1f} {queries:8d}  {verdict}")
+        say(f"{label:<40} {statistics.median(times):8.1f} {p95:8.1f} {max(times):8.1f} {queries:8d}  {verdict}")
     say("")
     try:
         say(_bulk_chunk())

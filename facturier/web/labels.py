@@ -7,8 +7,8 @@ shown as is, so a new state or event kind never breaks a page.
 from __future__ import annotations
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from facturier.dispatch.states import State
 
@@ -65,10 +65,19 @@ EMAIL_STATUS_LABELS: dict[str, Promise] = {
 }
 
 
+# Resolved labels per (table, language, code): a lazy string is translated again on every str(),
+# and a 50-row list asks for a few hundred labels. The catalogs do not change while a process runs.
+_resolved: dict[tuple[int, str, str], str] = {}
+
+
 def label(table: dict[str, Promise], code: str | None) -> str:
     if not code:
         return ""
-    return str(table.get(code, code))
+    key = (id(table), get_language() or "", code)
+    text = _resolved.get(key)
+    if text is None:
+        text = _resolved[key] = str(table.get(code, code))
+    return text
 
 
 # invoice_resend's refusal reasons (English sentences from the service), for the UI's messages.

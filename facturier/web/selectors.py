@@ -117,7 +117,7 @@ def _sent_to_domain(qs: QuerySet[Invoice], domain: str) -> QuerySet[Invoice]:
     customer_ids: Any = customers if len(ids) > DOMAIN_CUSTOMER_CAP else ids
     sent = Dispatch.objects.filter(invoice=OuterRef("pk"), recipient__iendswith=suffix).order_by()
     return (
-        qs.filter(customer__in=customer_ids)
+        qs.filter(_of_customers(customer_ids))
         .alias(sent_there=Subquery(sent.values("pk")[:1]))
         .filter(sent_there__isnull=False)
     )
