@@ -17,6 +17,7 @@ JOBS: list[str] = [
     "facturier.webhooks.delivery.deliver_due",
     "facturier.returns.services.retry_failed",
     "facturier.bulk.runner.run_due",
+    "facturier.dashboard.domain_stats.refresh_domain_stats",
 ]
 
 

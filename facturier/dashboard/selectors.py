@@ -2,7 +2,9 @@
 
 Sized for a million invoices and three million events: every query is bounded by a time window on
 an indexed column (issue_date, due_at, scheduled_at, created_at) and aggregates in the database;
-no query runs per row. The whole page is a fixed number of queries (pinned by a test).
+no query runs per row. The whole page is a fixed number of queries (pinned by a test). The
+costliest aggregate, the domain table, is read from a snapshot the worker refreshes
+(domain_stats.py).
 """
 
 from __future__ import annotations
@@ -11,25 +13,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
-from django.db.models import Count, IntegerField, Q, Value
-from django.db.models.functions import Lower, StrIndex, Substr, TruncDate, TruncHour
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
+from facturier.dashboard.domain_stats import DomainStat, domain_table
 from facturier.dispatch.models import Dispatch
-from facturier.dispatch.states import SENT, State
+from facturier.dispatch.states import State
 from facturier.invoices.models import Invoice
 from facturier.returns.models import ReturnVerdict
 from facturier.worklist.models import WorkItem, WorkItemState
 
 SCHEDULE_DAYS = 7
 RETURNS_DAYS = 30
-DELIVERABILITY_DAYS = 30
-DOMAINS_SHOWN = 12
-# The 30-day deliverability table aggregates ~40,000 dispatches per million invoices (~100 ms on
-# PostgreSQL, the page's most expensive query) and moves slowly: computed at most every 5 minutes.
-DOMAINS_CACHE_SECONDS = 300
-DOMAINS_CACHE_KEY = "dashboard:domains:v1"
 WORK_ITEMS_SHOWN = 10
 # Kinds of returns worth charting; the classifier's "delivered" DSNs are confirmations, not returns.
 RETURN_KINDS = ("hard_bounce", "soft_bounce", "delayed", "auto_reply", "complaint", "read_receipt", "reply", "unknown")
@@ -41,23 +37,6 @@ class StateCount:
     state: str
     today: int
     week: int
-
-
-@dataclass(frozen=True)
-class DomainStat:
-    domain: str
-    sent: int
-    hard: int
-    soft: int
-    complaints: int
-
-    @property
-    def bounce_rate(self) -> float:
-        return (self.hard + self.soft) / self.sent if self.sent else 0.0
-
-    @property
-    def bounce_percent(self) -> float:
-        return 100 * self.bounce_rate
 
 
 @dataclass(frozen=True)
@@ -76,7 +55,7 @@ class Dashboard:
     returns_days: list[dt.date]
     returns_by_kind: dict[str, list[int]]  # kind -> count per day of returns_days
     domains: list[DomainStat]
-    domains_at: dt.datetime  # when the domain table was computed (it is cached)
+    domains_at: dt.datetime  # when the domain table was computed (a stored snapshot)
     open_items: list[WorkItem]
     open_counts: dict[str, int] = field(default_factory=dict)
 
@@ -132,42 +111,6 @@ def returns_by_day_and_kind(
     return day_list, ordered
 
 
-def deliverability_by_domain(
-    *, now: dt.datetime, days: int = DELIVERABILITY_DAYS, limit: int = DOMAINS_SHOWN
-) -> list[DomainStat]:
-    """Per recipient domain, over the e-mails that left our hands in the window: how many, how many
-    bounced (hard, soft) or drew a complaint. The busiest domains first."""
-    domain = Lower(Substr("recipient", StrIndex("recipient", Value("@")) + Value(1, output_field=IntegerField())))
-    rows = (
-        Dispatch.objects.filter(
-            state__in=[s.value for s in SENT] + [State.COMPLAINED.value],
-            scheduled_at__gte=now - dt.timedelta(days=days),
-            scheduled_at__lt=now,
-            channel="email",
-        )
-        .annotate(domain=domain)
-        .values("domain")
-        .annotate(
-            sent=Count("id"),
-            hard=Count("id", filter=Q(state=State.BOUNCED_HARD)),
-            soft=Count("id", filter=Q(state=State.BOUNCED_SOFT)),
-            complaints=Count("id", filter=Q(state=State.COMPLAINED)),
-        )
-        .order_by("-sent", "domain")[:limit]
-    )
-    return [DomainStat(r["domain"], r["sent"], r["hard"], r["soft"], r["complaints"]) for r in rows]
-
-
-def deliverability_by_domain_cached(*, now: dt.datetime) -> tuple[list[DomainStat], dt.datetime]:
-    """The domain table and when it was computed, from the cache when fresher than 5 minutes."""
-    cached = cache.get(DOMAINS_CACHE_KEY)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    fresh = (deliverability_by_domain(now=now), now)
-    cache.set(DOMAINS_CACHE_KEY, fresh, DOMAINS_CACHE_SECONDS)
-    return fresh
-
-
 def oldest_open_work_items(*, limit: int = WORK_ITEMS_SHOWN) -> list[WorkItem]:
     return list(
         WorkItem.objects.filter(state=WorkItemState.OPEN)
@@ -182,12 +125,12 @@ def open_work_item_counts() -> dict[str, int]:
 
 
 def dashboard_snapshot(*, now: dt.datetime) -> Dashboard:
-    """Everything the dashboard shows, in seven queries (six while the domain table is cached)."""
+    """Everything the dashboard shows, in seven queries while the stored domain table is recent."""
     tz = timezone.get_current_timezone()
     today = timezone.localtime(now, tz).date()
     week_start = today - dt.timedelta(days=today.weekday())
     days, by_kind = returns_by_day_and_kind(now=now, tz=tz)
-    domains, domains_at = deliverability_by_domain_cached(now=now)
+    domains, domains_at = domain_table(now=now)
     return Dashboard(
         today=today,
         week_start=week_start,

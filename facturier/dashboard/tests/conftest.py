@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from facturier.crm.models import Customer
 from facturier.dispatch.models import Dispatch
@@ -20,14 +19,6 @@ PARIS = ZoneInfo("Europe/Paris")
 # A Wednesday: the week started on Monday 23 November.
 NOW = dt.datetime(2026, 11, 25, 10, 20, tzinfo=PARIS)
 _seq = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    # The domain table is cached for minutes: each test computes its own.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from facturier.dashboard.domain_stats import refresh_domain_stats
 from facturier.dashboard.tests.conftest import NOW, PARIS, dispatch, invoices
 from facturier.returns.models import InboundMessage, ReturnVerdict
 from facturier.testing.factories import make_customer, make_user
@@ -139,10 +140,25 @@ def test_dashboard_page_runs_a_fixed_number_of_queries(
     frozen_now: dt.datetime, customer: Any, viewer: Any, client: Client, django_assert_max_num_queries: Any
 ) -> None:
     _seed(customer)
+    refresh_domain_stats(now=NOW)  # as the worker does
     client.force_login(viewer)
-    # session, user, groups (role) + the seven aggregate queries, whatever the data volume.
+    # session, user, groups (role) + six aggregates + the stored domain table, whatever the volume.
     with django_assert_max_num_queries(10):
         assert client.get(reverse("dashboard:index")).status_code == 200
+
+
+def test_the_page_shows_the_stored_domain_table_not_a_fresh_aggregate(
+    frozen_now: dt.datetime, customer: Any, viewer: Any, client: Client
+) -> None:
+    (invoice,) = invoices(customer, NOW.date(), "delivered", 1)
+    dispatch(invoice, state="delivered", due_at=NOW - dt.timedelta(hours=1), recipient="a@example.com")
+    refresh_domain_stats(now=NOW - dt.timedelta(minutes=3))
+    dispatch(invoice, state="bounced_hard", due_at=NOW - dt.timedelta(hours=1), recipient="b@example.com")
+    client.force_login(viewer)
+    response = client.get(reverse("dashboard:index"))
+    (stat,) = response.context["snap"].domains
+    assert (stat.domain, stat.sent, stat.hard) == ("example.com", 1, 0)  # the bounce is not in yet
+    assert "Calculé à 10:17" in response.content.decode()  # when the stored table was computed
 
 
 def test_empty_dashboard_renders(frozen_now: dt.datetime, viewer: Any, client: Client) -> None:
