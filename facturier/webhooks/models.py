@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class WebhookEndpoint(models.Model):
@@ -31,10 +32,11 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", "pending"
-    SENDING = "sending", "sending"
-    DELIVERED = "delivered", "delivered"
-    FAILED = "failed", "failed"
+    # Labels are shown on the delivery log; same msgids and context as the endpoint screen's tags.
+    PENDING = "pending", pgettext_lazy("webhook delivery", "pending")
+    SENDING = "sending", pgettext_lazy("webhook delivery", "sending")
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery", "delivered")
+    FAILED = "failed", pgettext_lazy("webhook delivery", "failed")
 
 
 class WebhookDelivery(models.Model):

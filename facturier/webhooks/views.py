@@ -36,7 +36,7 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
         "deliveries": delivery_log(state=state)[:PAGE],
         "endpoints": endpoint_list(),
         "state": state,
-        "states": DeliveryState.values,
+        "states": DeliveryState.choices,
         "can_act": has_role(request.user, Role.OPERATOR),
         "can_manage": has_role(request.user, Role.ADMIN),
     }
@@ -48,7 +48,9 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
 def redeliver(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(WebhookDelivery, pk=pk)
     delivery_redeliver(delivery=delivery)
-    messages.success(request, f"Delivery {delivery.pk} queued again; the worker sends it at its next pass.")
+    messages.success(
+        request, _("Delivery %(pk)s queued again; the worker sends it at its next pass.") % {"pk": delivery.pk}
+    )
     return redirect("webhooks:delivery-list")
 
 
