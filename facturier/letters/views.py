@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from facturier.accounts.roles import Role, has_role
 from facturier.crm.address_correction import AddressCorrectionError, customer_email_correct
@@ -16,6 +18,7 @@ from facturier.crm.models import Customer
 from facturier.letters.batches import batch_close, batch_mark_posted
 from facturier.letters.models import BatchState, PrintBatch
 from facturier.letters.selectors import PAGE, batch_list, customer_emails
+from facturier.web.access import operator_required, reader_required
 
 
 def _operator_only(request: HttpRequest) -> None:
@@ -23,11 +26,15 @@ def _operator_only(request: HttpRequest) -> None:
         raise PermissionDenied("operators only")
 
 
+@require_GET
+@reader_required
 def batches(request: HttpRequest) -> HttpResponse:
     context = {"batches": batch_list()[:PAGE], "can_act": has_role(request.user, Role.OPERATOR), "S": BatchState}
     return render(request, "letters/batches.html", context)
 
 
+@require_GET
+@reader_required
 def batch_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     batch = get_object_or_404(PrintBatch, pk=pk)
     stored = batch.pdf if kind == "pdf" else batch.manifest
@@ -37,40 +44,43 @@ def batch_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 
 
 @require_POST
+@operator_required
 def batch_print(request: HttpRequest, pk: int) -> HttpResponse:
     """Print an open batch now (before its cut-off), or send a failed one again."""
-    _operator_only(request)
     batch = get_object_or_404(PrintBatch, pk=pk)
     done = batch_close(batch_id=batch.pk, now=timezone.now(), retry=batch.state == BatchState.FAILED)
     if done is None:
-        messages.warning(request, f"Batch {pk} is already being printed.")
+        messages.warning(request, _("Batch %(pk)s is already being printed.") % {"pk": pk})
     elif done.state == BatchState.FAILED:
-        messages.error(request, f"Batch {pk} could not be printed: {done.error}")
+        messages.error(request, _("Batch %(pk)s could not be printed: %(error)s") % {"pk": pk, "error": done.error})
     else:
-        messages.success(request, f"Batch {pk} handed over: {done.output}")
+        messages.success(request, _("Batch %(pk)s handed over: %(output)s") % {"pk": pk, "output": done.output})
     return redirect("letters:batches")
 
 
 @require_POST
+@operator_required
 def batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
-    _operator_only(request)
     batch = get_object_or_404(PrintBatch, pk=pk, state=BatchState.HANDED_OVER)
     batch_mark_posted(batch=batch, user_id=request.user.pk)
-    messages.success(request, f"Batch {pk} marked as posted.")
+    messages.success(request, _("Batch %(pk)s marked as posted.") % {"pk": pk})
     return redirect("letters:batches")
 
 
 class EmailCorrectionForm(forms.Form):
-    old_address = forms.EmailField(label="Invalid address")
-    new_address = forms.EmailField(label="Corrected address")
+    old_address = forms.EmailField(label=gettext_lazy("Invalid address"))
+    new_address = forms.EmailField(label=gettext_lazy("Corrected address"))
 
 
+@require_http_methods(["GET", "POST"])
+@reader_required  # every role sees the form; only operators may post it
 def correct_address(request: HttpRequest, customer_ref: str) -> HttpResponse:
+    if request.method == "POST":
+        _operator_only(request)  # before any lookup: a viewer learns nothing from a POST
     customer = get_object_or_404(Customer, external_ref=customer_ref)
     invalid = customer.emails.filter(active=True, status="invalid").first()
     form = EmailCorrectionForm(request.POST or None, initial={"old_address": invalid.address if invalid else ""})
     if request.method == "POST":
-        _operator_only(request)
         if form.is_valid():
             try:
                 result = customer_email_correct(
@@ -85,8 +95,8 @@ def correct_address(request: HttpRequest, customer_ref: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Address corrected; {len(result.closed_items)} work item(s) closed, "
-                    f"{len(result.resent)} invoice(s) sent again.",
+                    _("Address corrected; %(closed)s work item(s) closed, %(resent)s invoice(s) sent again.")
+                    % {"closed": len(result.closed_items), "resent": len(result.resent)},
                 )
                 return redirect("letters:correct", customer_ref=customer.external_ref)
     context = {
