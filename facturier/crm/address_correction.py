@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -24,12 +25,15 @@ from facturier.worklist.services import work_item_close
 
 
 class AddressCorrectionError(ValueError):
-    """The correction cannot be applied; `field` names the input at fault."""
+    """The correction cannot be applied; `field` names the input at fault. `message` is English (the
+    API and the logs show it); `code` and `params` let a page show it in the user's language."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, code: str = "", params: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
+        self.params = params or {}
 
 
 @dataclass
@@ -37,6 +41,7 @@ class AddressCorrection:
     new_email: CustomerEmail
     closed_items: list[WorkItem] = field(default_factory=list)
     resent: list[Dispatch] = field(default_factory=list)
+    withdrawn_letters: list[Any] = field(default_factory=list)  # letters.models.Letter (deleted rows)
 
 
 def affected_dispatches(*, customer: Customer, address: str) -> list[Dispatch]:
@@ -56,13 +61,20 @@ def customer_email_correct(
 ) -> AddressCorrection:
     """Replace old_address by new_address (history kept), close the invalid-address work items
     with the resolution, and re-send the bounced invoices by e-mail when the policy says so."""
-    from facturier.letters.next_step import policy_for  # letters depends on crm, not the reverse
+    # letters depends on crm, not the reverse
+    from facturier.letters.next_step import policy_for
+    from facturier.letters.withdraw import letters_withdraw
 
     new_address = new_address.strip()
     try:
         validate_email(new_address)
     except ValidationError:
-        raise AddressCorrectionError("new_address", f"{new_address!r} is not a valid e-mail address") from None
+        raise AddressCorrectionError(
+            "new_address",
+            f"{new_address!r} is not a valid e-mail address",
+            code="invalid_address",
+            params={"address": new_address},
+        ) from None
     old = (
         CustomerEmail.objects.select_for_update()
         .filter(customer=customer, address__iexact=old_address.strip(), active=True)
@@ -70,10 +82,13 @@ def customer_email_correct(
     )
     if old is None:
         raise AddressCorrectionError(
-            "old_address", f"{old_address!r} is not an active address of {customer.external_ref}"
+            "old_address",
+            f"{old_address!r} is not an active address of {customer.external_ref}",
+            code="not_active",
+            params={"address": old_address, "customer": customer.external_ref},
         )
     if old.address.lower() == new_address.lower():
-        raise AddressCorrectionError("new_address", "the new address is the same as the old one")
+        raise AddressCorrectionError("new_address", "the new address is the same as the old one", code="unchanged")
     now = timezone.now()
     new = CustomerEmail.objects.filter(customer=customer, address__iexact=new_address, active=True).first()
     if new is None:
@@ -99,6 +114,14 @@ def customer_email_correct(
     if policy_for(customer).resend_on_correction:
         for bounced in affected_dispatches(customer=customer, address=old.address):
             result.resent.append(_resend(bounced=bounced, to=new.address, actor=actor, user_id=user_id, now=now))
+        # The invoices go out by e-mail again: a letter still waiting for its batch is not needed.
+        result.withdrawn_letters = letters_withdraw(
+            invoice_ids=[d.invoice_id for d in result.resent],
+            reason=f"address corrected to {new.address}, invoice sent again by e-mail",
+            actor=actor,
+            user_id=user_id,
+            now=now,
+        )
     return result
 
 

@@ -1,14 +1,23 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class BatchState(models.TextChoices):
-    OPEN = "open", "open"  # letters are being added; printed at due_at (the cut-off)
-    CLOSING = "closing", "closing"  # claimed by a worker: building the PDF, handing it over
-    HANDED_OVER = "handed_over", "handed over"  # sent to the printer queue or the hot folder
-    POSTED = "posted", "posted"  # a person confirmed the envelopes left
-    FAILED = "failed", "failed"  # the printer or hot folder refused it; see error, send again
+    # Labels are shown on the print batches page. The msgids are the former English labels, so the
+    # migration state does not change (makemigrations resolves them untranslated).
+
+    # letters are being added; printed at due_at (the cut-off)
+    OPEN = "open", pgettext_lazy("print batch", "open")
+    # claimed by a worker: building the PDF, handing it over
+    CLOSING = "closing", pgettext_lazy("print batch", "closing")
+    # sent to the printer queue or the hot folder
+    HANDED_OVER = "handed_over", pgettext_lazy("print batch", "handed over")
+    # a person confirmed the envelopes left
+    POSTED = "posted", pgettext_lazy("print batch", "posted")
+    # the printer or hot folder refused it; see error, send again
+    FAILED = "failed", pgettext_lazy("print batch", "failed")
 
 
 class PrintBatch(models.Model):
@@ -38,9 +47,9 @@ class PrintBatch(models.Model):
 
 
 class LetterState(models.TextChoices):
-    QUEUED = "queued", "queued"
-    HANDED_OVER = "handed_over", "handed over"
-    POSTED = "posted", "posted"
+    QUEUED = "queued", pgettext_lazy("letter", "queued")
+    HANDED_OVER = "handed_over", pgettext_lazy("letter", "handed over")
+    POSTED = "posted", pgettext_lazy("letter", "posted")
 
 
 class Letter(models.Model):

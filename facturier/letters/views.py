@@ -67,6 +67,19 @@ def batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:batches")
 
 
+# The correction service's refusals (English for the API), as the correction page shows them.
+CORRECTION_ERRORS = {
+    "invalid_address": gettext_lazy("“%(address)s” is not a valid e-mail address"),
+    "not_active": gettext_lazy("“%(address)s” is not an active address of %(customer)s"),
+    "unchanged": gettext_lazy("the new address is the same as the old one"),
+}
+
+
+def _correction_error(exc: AddressCorrectionError) -> str:
+    text = CORRECTION_ERRORS.get(exc.code)
+    return str(text) % exc.params if text is not None else exc.message
+
+
 class EmailCorrectionForm(forms.Form):
     old_address = forms.EmailField(label=gettext_lazy("Invalid address"))
     new_address = forms.EmailField(label=gettext_lazy("Corrected address"))
@@ -80,25 +93,24 @@ def correct_address(request: HttpRequest, customer_ref: str) -> HttpResponse:
     customer = get_object_or_404(Customer, external_ref=customer_ref)
     invalid = customer.emails.filter(active=True, status="invalid").first()
     form = EmailCorrectionForm(request.POST or None, initial={"old_address": invalid.address if invalid else ""})
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                result = customer_email_correct(
-                    customer=customer,
-                    old_address=form.cleaned_data["old_address"],
-                    new_address=form.cleaned_data["new_address"],
-                    actor=f"user:{request.user.get_username()}",
-                    user_id=request.user.pk,
-                )
-            except AddressCorrectionError as exc:
-                form.add_error(exc.field, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("Address corrected; %(closed)s work item(s) closed, %(resent)s invoice(s) sent again.")
-                    % {"closed": len(result.closed_items), "resent": len(result.resent)},
-                )
-                return redirect("letters:correct", customer_ref=customer.external_ref)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = customer_email_correct(
+                customer=customer,
+                old_address=form.cleaned_data["old_address"],
+                new_address=form.cleaned_data["new_address"],
+                actor=f"user:{request.user.get_username()}",
+                user_id=request.user.pk,
+            )
+        except AddressCorrectionError as exc:
+            form.add_error(exc.field, _correction_error(exc))
+        else:
+            messages.success(
+                request,
+                _("Address corrected; %(closed)s work item(s) closed, %(resent)s invoice(s) sent again.")
+                % {"closed": len(result.closed_items), "resent": len(result.resent)},
+            )
+            return redirect("letters:correct", customer_ref=customer.external_ref)
     context = {
         "customer": customer,
         "form": form,

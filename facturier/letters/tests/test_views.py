@@ -25,18 +25,19 @@ def test_the_batches_page_lists_batches_for_a_viewer_without_actions(
 ) -> None:
     client.force_login(viewer)
     page = client.get("/letters/").content.decode()
-    assert "Print batches" in page and "open" in page and "Print now" not in page
+    assert "Lots d’impression" in page and "<td>ouvert</td>" in page
+    assert f"/letters/batches/{open_batch.pk}/print/" not in page  # no action for a viewer
     assert client.post(f"/letters/batches/{open_batch.pk}/print/").status_code == 403
 
 
 def test_an_operator_prints_a_batch_then_marks_it_posted(client: Client, operator: Any, open_batch: PrintBatch) -> None:
     client.force_login(operator)
-    assert "Print now" in client.get("/letters/").content.decode()
+    assert "Imprimer maintenant" in client.get("/letters/").content.decode()
     assert client.post(f"/letters/batches/{open_batch.pk}/print/").status_code == 302
     open_batch.refresh_from_db()
     assert open_batch.state == BatchState.HANDED_OVER
     page = client.get("/letters/").content.decode()
-    assert "Mark posted" in page and "manifest" in page
+    assert "Marquer comme posté" in page and "bordereau" in page
     pdf = client.get(f"/letters/batches/{open_batch.pk}/pdf.file")
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF-")
     assert client.post(f"/letters/batches/{open_batch.pk}/posted/").status_code == 302
