@@ -16,6 +16,7 @@ EVENT_TYPES: dict[str, Promise] = {
     "address_verified": _("e-mail address marked verified"),
     "resent": _("invoice sent again after a correction"),
     "letter_printed": _("invoice printed for posting"),
+    "letter_withdrawn": _("letter withdrawn before printing (invoice sent again by e-mail)"),
 }
 
 
