@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from facturier.testing.factories import make_customer
+
 
 @pytest.fixture(autouse=True)
 def _letters_settings(settings: Any, tmp_path: Path) -> None:
@@ -19,3 +21,18 @@ def _letters_settings(settings: Any, tmp_path: Path) -> None:
     settings.FACTURIER_PORTAL_URL = "https://portal.example.com"
     settings.FACTURIER_HOLIDAYS_COUNTRY = "FR"
     settings.FACTURIER_PRINT_CUTOFF = "16:00"
+
+
+@pytest.fixture
+def dupont() -> Any:
+    """A customer with a postal address in Lyon and one e-mail address, compta@dupont.example."""
+    return make_customer(
+        name="Dupont SARL",
+        postal_name="Dupont SARL",
+        postal_line1="12 rue des Lilas",
+        postal_code="69003",
+        postal_city="Lyon",
+        postal_country="FR",
+        language="fr",
+        emails=["compta@dupont.example"],
+    )

@@ -29,20 +29,6 @@ from facturier.worklist.models import WorkItem, WorkItemKind, WorkItemState
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def dupont() -> Any:
-    return make_customer(
-        name="Dupont SARL",
-        postal_name="Dupont SARL",
-        postal_line1="12 rue des Lilas",
-        postal_code="69003",
-        postal_city="Lyon",
-        postal_country="FR",
-        language="fr",
-        emails=["compta@dupont.example"],
-    )
-
-
 def test_a_hard_bounce_prints_the_invoice_with_a_cover_letter_and_tells_the_crm(
     dupont: Any, settings: Any, tmp_path: Path
 ) -> None:

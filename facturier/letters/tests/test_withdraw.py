@@ -16,26 +16,11 @@ from facturier.letters.batches import batch_close
 from facturier.letters.models import Letter, PrintBatch
 from facturier.letters.next_step import address_invalid
 from facturier.letters.tests.helpers import bounced_dispatch, invoice_pdf
-from facturier.testing.factories import make_customer, make_invoice
+from facturier.testing.factories import make_invoice
 
 pytestmark = pytest.mark.django_db
 
 OLD, NEW = "compta@dupont.example", "factures@dupont.example"
-
-
-@pytest.fixture
-def dupont() -> Any:
-    return make_customer(
-        name="Dupont SARL",
-        external_ref="DUP-W",
-        postal_name="Dupont SARL",
-        postal_line1="12 rue des Lilas",
-        postal_code="69003",
-        postal_city="Lyon",
-        postal_country="FR",
-        language="fr",
-        emails=[OLD],
-    )
 
 
 def _bounce_with_letter(customer: Any, number: str) -> Letter:
